@@ -1,0 +1,70 @@
+# mdp: `make demo` and `make test` are all a fresh machine with Python 3.11 needs.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+BOOTSTRAP := .local/bootstrap
+UV := $(BOOTSTRAP)/bin/uv
+VENV := .venv
+MDP := $(VENV)/bin/mdp
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help setup demo test pytest lint format airflow mlflow-ui docs bench clean
+
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(UV):
+	@mkdir -p .local
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced ## Install the locked environment, Airflow DB (SQLite) and dbt manifest
+	$(MDP) setup
+
+demo: setup ## Start the sandbox and run the whole pipeline through Airflow
+	$(MDP) demo
+
+test: setup ## Lint, then run every test
+	$(MAKE) lint
+	$(MAKE) pytest
+
+pytest: setup ## Run the tests only
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.synced ## ruff, ruff format --check, sqlfluff (dbt templater), mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MDP) setup
+	cd dbt_project && ../$(VENV)/bin/sqlfluff lint models tests macros --processes 2
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.synced ## Format Python (ruff) and SQL (sqlfluff fix)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	cd dbt_project && ../$(VENV)/bin/sqlfluff fix models tests macros --processes 2
+
+airflow: setup ## Airflow UI on http://127.0.0.1:8080 with dags/ and the demo's runs
+	$(MDP) airflow standalone
+
+mlflow-ui: setup ## MLflow UI on http://127.0.0.1:5000
+	$(MDP) mlflow ui --host 127.0.0.1 --port 5000
+
+docs: setup ## dbt docs on http://127.0.0.1:8081
+	$(MDP) dbt docs generate
+	$(MDP) dbt docs serve --host 127.0.0.1 --port 8081 --no-browser
+
+bench: setup ## Run the benchmarks and print their figures
+	$(VENV)/bin/python -m benchmarks
+
+clean: ## Remove all local state and the environment
+	-$(MDP) sandbox down
+	rm -rf .local $(VENV) dbt_project/target dbt_project/dbt_packages dbt_project/logs

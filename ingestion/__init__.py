@@ -1,0 +1,1 @@
+"""Connectors: one package per source, each loading into the raw layer through the warehouse."""

@@ -1,0 +1,237 @@
+"""The `mdp` command line: demo, run, sandbox, doctor and one command per stage."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mdp.errors import ConfigError, MdpError
+from mdp.logging import configure_logging, redact
+from mdp.settings import get_settings
+
+app = typer.Typer(
+    help="mdp: marketing data platform. Start with `mdp demo`.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+sandbox_app = typer.Typer(help="The simulated world and its API emulators (demo and tests).")
+app.add_typer(sandbox_app, name="sandbox")
+console = Console()
+PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+DateOption = Annotated[date | None, typer.Option(formats=["%Y-%m-%d"])]
+
+
+def _window(day: date | None, start: date | None, end: date | None) -> dict[str, str]:
+    """Run params from --date or --start/--end (a backfill)."""
+    if day and (start or end):
+        raise ConfigError("use either --date or --start/--end, not both")
+    first, last = (day, day) if day else (start, end or start)
+    if first is None:
+        return {}
+    if last is None or last < first:
+        raise ConfigError(f"--end ({last}) must not be before --start ({first})")
+    return {"start": first.isoformat(), "end": last.isoformat()}
+
+
+@sandbox_app.command("up")
+def sandbox_up(
+    scale: Annotated[str, typer.Option(help="tiny, small, medium or large")] = "small",
+    seed: Annotated[int, typer.Option(help="World seed (same seed, same world)")] = 42,
+    faults: Annotated[float, typer.Option(help="Share of API calls answered with faults")] = 0.0,
+) -> None:
+    """Generate the world (cached) and start the emulators in the background."""
+    from mdp.runtime import sandbox_process
+
+    with console.status("starting the sandbox …") as status:
+        state = sandbox_process.start(
+            get_settings(),
+            scale,
+            seed,
+            faults,
+            progress=lambda s: status.update(f"sandbox: {s} …"),
+        )
+    _print_sandbox(state)
+
+
+@sandbox_app.command("down")
+def sandbox_down() -> None:
+    """Stop the sandbox."""
+    from mdp.runtime import sandbox_process
+
+    stopped = sandbox_process.stop(get_settings())
+    console.print("sandbox stopped" if stopped else "sandbox was not running")
+
+
+@sandbox_app.command("status")
+def sandbox_status() -> None:
+    """Show whether the sandbox runs, its world and its endpoints."""
+    from mdp.runtime import sandbox_process
+
+    state = sandbox_process.read_state(get_settings())
+    if state is None:
+        console.print("sandbox: not running (start it with `mdp sandbox up`)")
+        raise typer.Exit(1)
+    _print_sandbox(state)
+
+
+def _print_sandbox(state: dict[str, Any]) -> None:
+    world = state.get("world", {})
+    console.print(
+        f"sandbox [bold]{state.get('status')}[/] pid {state.get('pid')}: world "
+        f"{world.get('scale')} seed {world.get('seed')} {world.get('start')}…{world.get('end')}"
+    )
+    table = Table("service", "endpoint")
+    for name, endpoint in sorted(state.get("endpoints", {}).items()):
+        table.add_row(name, str(endpoint))
+    console.print(table)
+
+
+@app.command()
+def run(
+    only: Annotated[str | None, typer.Option(help="Run just this stage")] = None,
+    start_from: Annotated[str | None, typer.Option("--from", help="Run from this stage on")] = None,
+    day: Annotated[date | None, typer.Option("--date", formats=["%Y-%m-%d"])] = None,
+    start: DateOption = None,
+    end: DateOption = None,
+) -> None:
+    """Run the pipeline (or some stages) through Airflow, for a day or a backfill range."""
+    from mdp.runtime.pipeline_run import run_pipeline
+
+    summaries = run_pipeline(get_settings(), _window(day, start, end), only, start_from, console)
+    _print_runs(summaries)
+
+
+def _print_runs(summaries: list[Any]) -> None:
+    table = Table("DAG", "state", "tasks", "seconds", title="Airflow runs")
+    for s in summaries:
+        table.add_row(s.dag_id, s.state, str(len(s.tasks)), f"{s.seconds:.1f}")
+    console.print(table)
+
+
+@app.command()
+def demo(
+    scale: Annotated[str, typer.Option(help="World size: tiny, small, medium, large")] = "small",
+    seed: Annotated[int, typer.Option(help="World seed")] = 42,
+) -> None:
+    """Set up, start the sandbox and run the whole pipeline through Airflow; print a summary."""
+    from mdp.runtime import sandbox_process
+    from mdp.runtime.pipeline_run import demo_summary, prepare, run_pipeline
+
+    settings = get_settings()
+    started = time.monotonic()
+    prepare(settings, console)
+    with console.status("starting the sandbox …") as status:
+        state = sandbox_process.start(
+            settings, scale, seed, 0.0, progress=lambda s: status.update(f"sandbox: {s} …")
+        )
+    world = state["world"]
+    window = {"start": world["start"], "end": world["end"]}
+    summaries = run_pipeline(settings, window, None, None, console)
+    _print_runs(summaries)
+    demo_summary(settings, console, time.monotonic() - started)
+
+
+@app.command()
+def ingest(
+    source: Annotated[str, typer.Argument(help="ga4")],
+    start: DateOption = None,
+    end: DateOption = None,
+) -> None:
+    """Load one source into the raw layer without Airflow (the same code the DAG runs)."""
+    from mdp.runtime import tasks
+    from mdp.runtime.airflow_env import apply_airflow_env
+
+    runners = {"ga4": tasks.ingest_ga4_export}
+    if source not in runners:
+        raise ConfigError(f"unknown source {source!r}; sources: {', '.join(runners)}")
+    apply_airflow_env(get_settings())
+    result = runners[source](_window(None, start, end), None, f"cli__{int(time.time())}")
+    console.print(result)
+
+
+@app.command()
+def transform(
+    select: Annotated[str | None, typer.Option(help="dbt selector, e.g. marts.web")] = None,
+) -> None:
+    """`dbt build` the project (models and tests) without Airflow."""
+    from mdp.runtime.dbt import run_dbt
+
+    args = ["build"] + (["--select", select] if select else [])
+    raise typer.Exit(run_dbt(get_settings(), args))
+
+
+@app.command(context_settings=PASSTHROUGH)
+def dbt(ctx: typer.Context) -> None:
+    """Any dbt command with mdp's profile and target, e.g. `mdp dbt docs generate`."""
+    from mdp.runtime.dbt import run_dbt
+
+    raise typer.Exit(run_dbt(get_settings(), list(ctx.args)))
+
+
+@app.command(context_settings=PASSTHROUGH)
+def airflow(ctx: typer.Context) -> None:
+    """Any airflow command against the local set-up, e.g. `mdp airflow standalone`."""
+    from mdp.runtime.airflow_env import airflow_env
+    from mdp.runtime.executables import executable
+
+    env = {**os.environ, **airflow_env(get_settings())}
+    tool = executable("airflow")
+    os.execve(tool, [tool, *ctx.args], env)
+
+
+@app.command(context_settings=PASSTHROUGH)
+def mlflow(ctx: typer.Context) -> None:
+    """Any mlflow command against mdp's tracking store, e.g. `mdp mlflow ui`."""
+    from mdp.runtime.executables import executable
+
+    settings = get_settings()
+    uri = settings.mlflow_uri
+    args = list(ctx.args)
+    if args[:1] in (["ui"], ["server"]) and "--backend-store-uri" not in args:
+        args += ["--backend-store-uri", uri]
+    (settings.home / "mlflow").mkdir(parents=True, exist_ok=True)
+    tool = executable("mlflow")
+    os.execve(tool, [tool, *args], {**os.environ, "MLFLOW_TRACKING_URI": uri})
+
+
+@app.command()
+def setup() -> None:
+    """Prepare local state: Airflow metadata DB (SQLite) and the dbt manifest."""
+    from mdp.runtime.pipeline_run import prepare
+
+    prepare(get_settings(), console)
+
+
+@app.command()
+def doctor() -> None:
+    """Show the effective configuration (secrets redacted) and check every dependency."""
+    from mdp.runtime.doctor import run_checks
+
+    settings = get_settings()
+    ok = run_checks(settings, console)
+    raise typer.Exit(0 if ok else 1)
+
+
+def main() -> None:
+    """Entry point: user errors print one line (no traceback) and exit non-zero."""
+    configure_logging(os.environ.get("MDP_LOG_LEVEL", "WARNING"))
+    try:
+        app()  # standalone: usage errors print click's one-line message and exit 2
+    except MdpError as error:
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/] {redact(str(error))}", highlight=False
+        )
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

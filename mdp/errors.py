@@ -1,0 +1,31 @@
+"""Errors a user can cause, each with an actionable message and the CLI exit code it maps to."""
+
+from __future__ import annotations
+
+
+class MdpError(Exception):
+    """Base class: the CLI prints the message (no traceback) and exits with `exit_code`."""
+
+    exit_code = 1
+
+
+class ConfigError(MdpError):
+    """Invalid or missing configuration (environment, .env, Airflow connection)."""
+
+    exit_code = 2
+
+
+class WarehouseError(MdpError):
+    """A warehouse operation was refused; the target is left as it was."""
+
+
+class DuplicateKeyError(WarehouseError):
+    """A batch holds the same natural key more than once, so a merge would be ambiguous."""
+
+
+class SchemaMismatchError(WarehouseError):
+    """A batch's columns do not fit the target table (missing key, incompatible type)."""
+
+
+class PipelineError(MdpError):
+    """A DAG run or pipeline stage failed."""

@@ -1,0 +1,1 @@
+"""Runtime wiring: the local Airflow environment, DAG defaults and running DAGs through Airflow."""

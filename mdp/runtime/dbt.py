@@ -1,0 +1,42 @@
+"""Where the dbt project lives and the environment dbt runs with (same file as the warehouse)."""
+
+from __future__ import annotations
+
+import os
+
+from mdp import PROJECT_ROOT
+from mdp.settings import Settings, WarehouseKind
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """Variables profiles.yml reads: target, DuckDB path or BigQuery project/datasets."""
+    env = {
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "MDP_DBT_TARGET": settings.effective_dbt_target,
+        "MDP_DUCKDB_PATH": str(settings.duckdb_file),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    if settings.warehouse is WarehouseKind.BIGQUERY:
+        env["MDP_BIGQUERY__PROJECT"] = settings.bigquery.project or ""
+        env["MDP_BIGQUERY__LOCATION"] = settings.bigquery.location
+        env["MDP_BIGQUERY__DATASET_PREFIX"] = settings.bigquery.dataset_prefix
+        env["MDP_BIGQUERY__MAXIMUM_BYTES_BILLED"] = str(settings.bigquery.maximum_bytes_billed)
+    return env
+
+
+def apply_dbt_env(settings: Settings) -> None:
+    """Export the dbt variables in this process (Cosmos and dbt subprocesses inherit them)."""
+    os.environ.update(dbt_env(settings))
+
+
+def run_dbt(settings: Settings, args: list[str]) -> int:
+    """Run a dbt command in-process against dbt_project/ with mdp's profile; return its code."""
+    from dbt.cli.main import dbtRunner
+
+    apply_dbt_env(settings)
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    result = dbtRunner().invoke([*args, *project])
+    return 0 if result.success else 1

@@ -1,0 +1,159 @@
+"""Typed configuration from `MDP_*` environment variables and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mdp import PROJECT_ROOT
+from mdp.errors import ConfigError
+
+
+class WarehouseKind(StrEnum):
+    """Which warehouse backend the platform reads and writes."""
+
+    DUCKDB = "duckdb"
+    BIGQUERY = "bigquery"
+
+
+#: Logical schemas of the platform; each backend maps them to a physical schema or dataset.
+SCHEMAS = ("raw", "quarantine", "staging", "intermediate", "marts", "scores", "mdp_meta")
+
+
+class BigQuerySettings(BaseModel):
+    """Production warehouse: one GCP project, one dataset per logical schema."""
+
+    project: str | None = None
+    location: str = "US"
+    dataset_prefix: str = Field(
+        default="", description="Prefix for every dataset, e.g. 'mdp_' gives mdp_raw, mdp_marts."
+    )
+    maximum_bytes_billed: int = Field(
+        default=50 * 1024**3, gt=0, description="Guard on every query the platform runs."
+    )
+    credentials_json: SecretStr | None = Field(
+        default=None, description="Service-account key JSON; empty means Application Default."
+    )
+    job_labels: dict[str, str] = Field(default_factory=lambda: {"app": "mdp"})
+
+    def dataset(self, schema: str) -> str:
+        """Physical dataset name for a logical schema."""
+        return f"{self.dataset_prefix}{schema}"
+
+
+class ConnectionIds(BaseModel):
+    """Airflow connection ids holding each source's and CRM's credentials."""
+
+    ga4: str = "mdp_ga4"
+    facebook_ads: str = "mdp_facebook_ads"
+    google_ads: str = "mdp_google_ads"
+    salesforce: str = "mdp_salesforce"
+    hubspot: str = "mdp_hubspot"
+    alerts_webhook: str = "mdp_alerts_webhook"
+
+
+class Settings(BaseSettings):
+    """Everything mdp needs to know about where it runs. Secrets are SecretStr and never printed."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MDP_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    home: Path = Field(
+        default=PROJECT_ROOT / ".local", description="All local state (warehouse, Airflow, MLflow)."
+    )
+    warehouse: WarehouseKind = WarehouseKind.DUCKDB
+    duckdb_path: Path | None = Field(
+        default=None, description="DuckDB file; default <home>/warehouse.duckdb."
+    )
+    bigquery: BigQuerySettings = Field(default_factory=BigQuerySettings)
+    mlflow_tracking_uri: str | None = Field(
+        default=None, description="Default: sqlite database under <home>/mlflow."
+    )
+    connections: ConnectionIds = Field(default_factory=ConnectionIds)
+    sandbox: bool = Field(default=True, description="Point every source at the local emulators.")
+    dbt_target: str | None = Field(
+        default=None, description="dbt target; default 'local' on DuckDB, 'bigquery' on BigQuery."
+    )
+
+    @field_validator("home", "duckdb_path")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        return value if value.is_absolute() else (PROJECT_ROOT / value).resolve()
+
+    @property
+    def duckdb_file(self) -> Path:
+        """The DuckDB file shared by the warehouse layer, dbt and the demo."""
+        return self.duckdb_path or self.home / "warehouse.duckdb"
+
+    @property
+    def mlflow_uri(self) -> str:
+        """MLflow tracking URI (a local SQLite store unless configured)."""
+        return self.mlflow_tracking_uri or f"sqlite:///{self.home / 'mlflow' / 'mlflow.db'}"
+
+    @property
+    def airflow_home(self) -> Path:
+        """AIRFLOW_HOME: metadata DB (SQLite), logs and config for local runs."""
+        return self.home / "airflow"
+
+    @property
+    def effective_dbt_target(self) -> str:
+        """dbt target matching the warehouse backend unless set explicitly."""
+        if self.dbt_target:
+            return self.dbt_target
+        return "bigquery" if self.warehouse is WarehouseKind.BIGQUERY else "local"
+
+    def require_bigquery_project(self) -> str:
+        """The GCP project, or a clear error when BigQuery is chosen without one."""
+        if not self.bigquery.project:
+            raise ConfigError(
+                "MDP_BIGQUERY__PROJECT is not set: the bigquery warehouse needs a GCP project id."
+            )
+        return self.bigquery.project
+
+    def redacted(self) -> dict[str, Any]:
+        """The effective configuration as plain data, secrets replaced by '**********'."""
+        data: dict[str, Any] = self.model_dump(mode="json")
+        data["bigquery"]["credentials_json"] = (
+            "**********" if self.bigquery.credentials_json else None
+        )
+        data["duckdb_path"] = str(self.duckdb_file)
+        data["mlflow_tracking_uri"] = self.mlflow_uri
+        data["dbt_target"] = self.effective_dbt_target
+        return data
+
+
+def _explain(error: ValidationError) -> str:
+    """One line per invalid field, named as the user sets it (MDP_<FIELD>)."""
+    lines = []
+    for item in error.errors():
+        name = "MDP_" + "__".join(str(part) for part in item["loc"]).upper()
+        given = item.get("input")
+        shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
+        lines.append(f"{name}: {item['msg']}{shown}")
+    return "invalid configuration: " + "; ".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment, turning validation errors into one ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError(_explain(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (cached); call `get_settings.cache_clear()` after changing env."""
+    return load_settings()

@@ -1,0 +1,242 @@
+"""DuckDB backend: the local warehouse file shared with dbt-duckdb."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from mdp.errors import SchemaMismatchError, WarehouseError
+from mdp.warehouse import sql
+from mdp.warehouse.base import (
+    STATE_TABLE,
+    ArrowData,
+    LoadResult,
+    TableChecksum,
+    TableRef,
+    Warehouse,
+    check_key_profile,
+    check_keys,
+    iter_batches,
+    staging_name,
+)
+
+_D = sql.DUCKDB
+
+
+class DuckDBWarehouse(Warehouse):
+    """A DuckDB file. Open it for one unit of work: DuckDB allows one writing process at a time."""
+
+    dialect_name = "duckdb"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else path
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The connection, opened on first use."""
+        if self._con is None:
+            if isinstance(self.path, Path):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = duckdb.connect(str(self.path))
+        return self._con
+
+    def _run(self, statement: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Execute and fetch everything: DuckDB refuses new work while a result is open."""
+        return self.con.execute(statement, dict(params) if params else None).fetchall()
+
+    def _scalar(self, statement: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row."""
+        rows = self._run(statement, params)
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def _name(self, table: TableRef) -> str:
+        return f"{_D.ident(table.schema)}.{_D.ident(table.name)}"
+
+    def ensure_schema(self, schema: str) -> None:
+        self._run(f"create schema if not exists {_D.ident(schema)}")
+
+    def table_exists(self, table: str | TableRef) -> bool:
+        ref = TableRef.parse(table)
+        found = self._scalar(
+            "select count(*) from information_schema.tables "
+            "where table_schema = $schema and table_name = $name",
+            {"schema": ref.schema, "name": ref.name},
+        )
+        return bool(found)
+
+    def list_tables(self, schema: str) -> list[str]:
+        rows = self._run(
+            "select table_name from information_schema.tables where table_schema = $schema "
+            "order by table_name",
+            {"schema": schema},
+        )
+        return [row[0] for row in rows]
+
+    def _columns(self, qualified: str) -> dict[str, str]:
+        rows = self._run(f"describe {qualified}")
+        return {row[0]: row[1] for row in rows}
+
+    def _stage(self, table: TableRef, data: ArrowData) -> tuple[str, int]:
+        """Copy the batches into a temporary table, one bounded batch at a time."""
+        stage = _D.ident(staging_name(table))
+        rows = 0
+        for batch in iter_batches(data):
+            self.con.register("_mdp_batch", batch)
+            try:
+                if rows == 0 and not self._exists_temp(stage):
+                    self._run(f"create temp table {stage} as select * from _mdp_batch")
+                else:
+                    self._run(f"insert into {stage} by name select * from _mdp_batch")
+            finally:
+                self.con.unregister("_mdp_batch")
+            rows += batch.num_rows
+        if not self._exists_temp(stage):
+            return "", 0
+        return stage, rows
+
+    def _exists_temp(self, stage: str) -> bool:
+        name = stage.strip('"')
+        found = self._scalar(
+            "select count(*) from duckdb_tables() where temporary and table_name = $n", {"n": name}
+        )
+        return bool(found)
+
+    def _validate_keys(self, table: TableRef, stage: str, keys: Sequence[str]) -> None:
+        check_keys(table, list(self._columns(stage)), keys)
+        profile_row = self._run(sql.key_profile_sql(_D, stage, keys))[0]
+        profile = {
+            "row_count": profile_row[0],
+            "null_keys": profile_row[1],
+            "duplicate_keys": profile_row[2],
+        }
+        duplicates = []
+        if profile["duplicate_keys"]:
+            duplicates = self._run(sql.duplicate_sample_sql(_D, stage, keys))
+        check_key_profile(table, keys, profile, duplicates)
+
+    def _prepare_target(self, table: TableRef, stage: str) -> list[str]:
+        """Create the target or add the batch's new columns; return the batch's columns."""
+        target = self._name(table)
+        self.ensure_schema(table.schema)
+        staged = self._columns(stage)
+        if not self.table_exists(table):
+            self._run(f"create table {target} as select * from {stage} limit 0")
+            return list(staged)
+        existing = self._columns(target)
+        for column, dtype in staged.items():
+            if column not in existing:
+                self._run(f"alter table {target} add column {_D.ident(column)} {dtype}")
+        return list(staged)
+
+    def _in_transaction(self, table: TableRef, work: Any) -> Any:
+        """Run `work()` in one transaction; on any error roll back and raise WarehouseError."""
+        self._run("begin transaction")
+        try:
+            result = work()
+            self._run("commit")
+            return result
+        except Exception as error:
+            self._run("rollback")
+            if isinstance(error, WarehouseError):
+                raise
+            raise WarehouseError(
+                f"load into {table} failed and was rolled back: {error}"
+            ) from error
+
+    def merge(
+        self,
+        table: str | TableRef,
+        data: ArrowData,
+        keys: Sequence[str],
+        *,
+        partition_by: str | None = None,
+    ) -> LoadResult:
+        ref = TableRef.parse(table)
+        stage, rows = self._stage(ref, data)
+        if not rows:
+            return LoadResult(str(ref), 0, 0, 0)
+        try:
+            self._validate_keys(ref, stage, keys)
+
+            def work() -> LoadResult:
+                columns = self._prepare_target(ref, stage)
+                target = self._name(ref)
+                matched = int(self._scalar(sql.matched_count_sql(_D, target, stage, keys)))
+                self._run(sql.merge_sql(_D, target, stage, columns, keys))
+                return LoadResult(str(ref), rows, rows - matched, matched)
+
+            result: LoadResult = self._in_transaction(ref, work)
+            return result
+        finally:
+            self._run(f"drop table if exists {stage}")
+
+    def replace_partition(
+        self, table: str | TableRef, data: ArrowData, *, column: str, value: date
+    ) -> LoadResult:
+        ref = TableRef.parse(table)
+        stage, rows = self._stage(ref, data)
+        try:
+            if rows:
+                self._check_partition(ref, stage, column, value)
+
+            def work() -> LoadResult:
+                target = self._name(ref)
+                if rows:
+                    self._prepare_target(ref, stage)
+                elif not self.table_exists(ref):
+                    return LoadResult(str(ref), 0, 0, 0)
+                literal = f"date '{value.isoformat()}'"
+                removed = int(self._scalar(sql.delete_partition_sql(_D, target, column, literal)))
+                if rows:
+                    self._run(f"insert into {target} by name select * from {stage}")
+                return LoadResult(str(ref), rows, inserted=rows, updated=0, deleted=removed)
+
+            result: LoadResult = self._in_transaction(ref, work)
+            return result
+        finally:
+            if stage:
+                self._run(f"drop table if exists {stage}")
+
+    def _check_partition(self, table: TableRef, stage: str, column: str, value: date) -> None:
+        if column not in self._columns(stage):
+            raise SchemaMismatchError(f"batch for {table} lacks partition column {column!r}")
+        outside = self._scalar(
+            f"select count(*) from {stage} where {_D.ident(column)} is distinct from $v",
+            {"v": value},
+        )
+        if outside:
+            raise SchemaMismatchError(
+                f"batch for {table} partition {column}={value} has {outside} row(s) "
+                "from other dates; nothing was replaced"
+            )
+
+    def query(self, sql_text: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        """Run a query (named parameters as `$name`) and return Arrow."""
+        return self.con.sql(sql_text, params=dict(params) if params else None).to_arrow_table()
+
+    def checksum(self, table: str | TableRef, exclude: Sequence[str] = ()) -> TableChecksum:
+        ref = TableRef.parse(table)
+        target = self._name(ref)
+        columns = sorted(c for c in self._columns(target) if c not in set(exclude))
+        row = self._run(sql.checksum_sql(_D, target, columns))[0]
+        return TableChecksum(rows=int(row[0]), digest=str(row[1]))
+
+    def get_state(self, key: str) -> str | None:
+        if not self.table_exists(STATE_TABLE):
+            return None
+        value = self._scalar(
+            f"select value from {self._name(TableRef.parse(STATE_TABLE))} where key = $key",
+            {"key": key},
+        )
+        return None if value is None else str(value)

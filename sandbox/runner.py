@@ -1,0 +1,73 @@
+"""The sandbox process: world on disk, GA4 export files, emulators, and a state file for mdp."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from sandbox.world import World, WorldConfig, generate, write_ga4_export
+
+log = logging.getLogger("sandbox")
+
+
+def _write_state(path: Path, state: dict[str, Any]) -> None:
+    """Atomically replace the state file (mdp polls it)."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def load_or_generate(home: Path, config: WorldConfig) -> tuple[World, Path]:
+    """The world for (scale, seed), generated once and cached under home/worlds/."""
+    folder = home / "worlds" / f"{config.scale}-seed{config.seed}"
+    if (folder / "manifest.json").exists():
+        return World.load(folder), folder
+    world = generate(config)
+    world.save(folder)
+    return world, folder
+
+
+def ga4_export(world: World, folder: Path) -> Path:
+    """GA4 BigQuery export files (events_YYYYMMDD.parquet), written once per world."""
+    export_dir = folder / "ga4_export"
+    done = export_dir / "_SUCCESS"
+    if not done.exists():
+        write_ga4_export(world, export_dir)
+        done.touch()
+    return export_dir
+
+
+def serve(home: Path, state_file: Path, scale: str, seed: int, faults: float) -> None:
+    """Run until SIGTERM/SIGINT, keeping the state file current."""
+    home.mkdir(parents=True, exist_ok=True)
+    state: dict[str, Any] = {"pid": os.getpid(), "status": "generating world", "faults": faults}
+    _write_state(state_file, state)
+    config = WorldConfig(scale=scale, seed=seed)
+    world, folder = load_or_generate(home, config)
+    state["world"] = {
+        "scale": scale,
+        "seed": seed,
+        "start": config.start.isoformat(),
+        "end": config.end.isoformat(),
+        "path": str(folder),
+    }
+    state["status"] = "writing GA4 export"
+    _write_state(state_file, state)
+    export_dir = ga4_export(world, folder)
+    state["endpoints"] = {"ga4 export (files)": str(export_dir)}
+    state["connections"] = {
+        "mdp_ga4": {"conn_type": "generic", "extra": {"export_path": str(export_dir)}},
+    }
+    state["status"] = "ready"
+    _write_state(state_file, state)
+    log.info("sandbox ready: %s", folder)
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopped.set())
+    stopped.wait()
+    log.info("sandbox stopping")

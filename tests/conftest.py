@@ -1,0 +1,33 @@
+"""Test session set-up: all mdp and Airflow state goes to a temporary home, never .local/."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports airflow or mdp settings: a throw-away home for this test session.
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="mdp-test-"))
+os.environ["MDP_HOME"] = str(_SESSION_HOME)
+os.environ.pop("MDP_WAREHOUSE", None)
+os.environ.pop("MDP_DUCKDB_PATH", None)
+
+
+@pytest.fixture(scope="session")
+def session_home() -> Path:
+    """MDP_HOME for the whole test session (Airflow's metadata DB lives here)."""
+    return _SESSION_HOME
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Settings with a per-test DuckDB file."""
+    from mdp.settings import get_settings
+
+    monkeypatch.setenv("MDP_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()

@@ -1,0 +1,100 @@
+"""Every DAG imports cleanly and carries tags, an owner, retries and docs (and this test bites)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mdp import PROJECT_ROOT
+from mdp.runtime.airflow_env import DAGS_FOLDER
+
+DAG_FILES = sorted(p for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith("_"))
+
+
+def load_dagbag(folder: Path) -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(folder))
+
+
+def dag_problems(dag: Any) -> list[str]:
+    """What an mdp DAG must have; an empty list means it passes."""
+    problems = []
+    if not dag.tags:
+        problems.append("no tags")
+    if not dag.doc_md:
+        problems.append("no doc_md")
+    for task in dag.tasks:
+        if task.owner in (None, "", "airflow"):
+            problems.append(f"task {task.task_id} has no owner")
+        if not task.retries:
+            problems.append(f"task {task.task_id} has no retries")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def dagbag() -> Any:
+    return load_dagbag(DAGS_FOLDER)
+
+
+def test_dags_folder_imports_without_errors(dagbag: Any) -> None:
+    assert dagbag.import_errors == {}
+    assert len(dagbag.dags) >= len(DAG_FILES)
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.stem)
+def test_dag_file_defines_a_dag_that_passes(dagbag: Any, dag_file: Path) -> None:
+    dags = [d for d in dagbag.dags.values() if Path(d.fileloc) == dag_file]
+    assert dags, f"{dag_file.name} defines no DAG"
+    for dag in dags:
+        assert dag_problems(dag) == []
+
+
+def test_the_integrity_check_fails_a_dag_without_tags(tmp_path: Path) -> None:
+    (tmp_path / "untagged.py").write_text(
+        textwrap.dedent(
+            '''
+            """An untagged DAG."""
+            from airflow.sdk import dag, task
+            from mdp.runtime.dag_defaults import START_DATE, default_args
+
+            @dag(schedule=None, start_date=START_DATE, default_args=default_args,
+                 doc_md=__doc__)
+            def untagged():
+                @task
+                def noop():
+                    return 1
+                noop()
+
+            untagged()
+            '''
+        )
+    )
+    bag = load_dagbag(tmp_path)
+    assert bag.import_errors == {}
+    assert dag_problems(bag.dags["untagged"]) == ["no tags"]
+
+
+def test_heavy_module_level_imports_in_dags_are_banned() -> None:
+    """ruff TID253 applies to dags/: `import pandas` at module level is an error there only."""
+    source = "import pandas\n\nprint(pandas)\n"
+    ruff = [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "TID253", "-"]
+
+    def check(filename: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*ruff, "--stdin-filename", filename],
+            input=source,
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            check=False,
+        )
+
+    in_dags = check("dags/example.py")
+    assert in_dags.returncode == 1 and "TID253" in in_dags.stdout
+    assert check("ml/example.py").returncode == 0

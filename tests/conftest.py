@@ -16,6 +16,17 @@ os.environ.pop("MDP_WAREHOUSE", None)
 os.environ.pop("MDP_DUCKDB_PATH", None)
 
 
+def _configure_airflow() -> None:
+    """Airflow reads its configuration once, at first import: point it at the test home now."""
+    from mdp.runtime.airflow_env import apply_airflow_env
+    from mdp.settings import load_settings
+
+    apply_airflow_env(load_settings())
+
+
+_configure_airflow()
+
+
 @pytest.fixture(scope="session")
 def session_home() -> Path:
     """MDP_HOME for the whole test session (Airflow's metadata DB lives here)."""

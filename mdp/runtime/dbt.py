@@ -15,7 +15,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     """Variables profiles.yml reads: target, DuckDB path or BigQuery project/datasets."""
     env = {
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-        "MDP_DBT_TARGET": settings.effective_dbt_target,
+        "DBT_TARGET": settings.effective_dbt_target,
         "MDP_DUCKDB_PATH": str(settings.duckdb_file),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -60,6 +61,11 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "MDP_WAREHOUSE": settings.warehouse.value,
         "MDP_DUCKDB_PATH": str(settings.duckdb_file),
         "MDP_MLFLOW_TRACKING_URI": settings.mlflow_uri,
+        # Airflow starts its own components (`airflow scheduler` …) by name: the locked
+        # environment's tools come first on PATH.
+        "PATH": os.pathsep.join(
+            p for p in (str(Path(sys.executable).parent), os.environ.get("PATH", "")) if p
+        ),
         "PYTHONPATH": os.pathsep.join(
             p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p
         ),

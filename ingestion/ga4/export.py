@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingestion.common.metadata import LoadContext, stamp_all
 from mdp.warehouse import LoadResult, Warehouse
 
 from .errors import ExportNotReadyError
@@ -24,23 +24,6 @@ def export_file(export_dir: Path, day: date) -> Path:
     return export_dir / f"events_{day:%Y%m%d}.parquet"
 
 
-def _with_metadata(
-    batches: Iterator[pa.RecordBatch], day: date, run_id: str, extracted_at: datetime
-) -> Iterator[pa.RecordBatch]:
-    loaded_at = datetime.now(UTC)
-    for batch in batches:
-        n = batch.num_rows
-        extra = {
-            PARTITION_COLUMN: pa.array([day] * n, type=pa.date32()),
-            "_mdp_run_id": pa.array([run_id] * n, type=pa.string()),
-            "_mdp_extracted_at": pa.array([extracted_at] * n, type=pa.timestamp("us", tz="UTC")),
-            "_mdp_loaded_at": pa.array([loaded_at] * n, type=pa.timestamp("us", tz="UTC")),
-        }
-        columns = [*batch.columns, *extra.values()]
-        names = [*batch.schema.names, *extra]
-        yield pa.RecordBatch.from_arrays(columns, names=names)
-
-
 def load_export_day(warehouse: Warehouse, export_dir: Path, day: date, run_id: str) -> LoadResult:
     """Replace the day's partition of raw.ga4_events with the export file, in bounded batches.
 
@@ -52,11 +35,14 @@ def load_export_day(warehouse: Warehouse, export_dir: Path, day: date, run_id: s
         raise ExportNotReadyError(
             f"no GA4 export for {day} at {path}: GA4 writes events_{day:%Y%m%d} about a day later"
         )
-    extracted_at = datetime.now(UTC)
-    batches = pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS)
+    context = LoadContext(run_id)
+    batches = (
+        batch.append_column(PARTITION_COLUMN, pa.array([day] * batch.num_rows, pa.date32()))
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS)
+    )
     return warehouse.replace_partition(
         RAW_EVENTS_TABLE,
-        _with_metadata(batches, day, run_id, extracted_at),
+        stamp_all(batches, context),
         column=PARTITION_COLUMN,
         value=day,
     )

@@ -1,0 +1,1 @@
+"""What every connector shares: schema contracts, load metadata, retries, windows and state."""

@@ -102,11 +102,13 @@ def run(
     day: Annotated[date | None, typer.Option("--date", formats=["%Y-%m-%d"])] = None,
     start: DateOption = None,
     end: DateOption = None,
+    verbose: Annotated[bool, typer.Option(help="Show Airflow and dbt output")] = False,
 ) -> None:
     """Run the pipeline (or some stages) through Airflow, for a day or a backfill range."""
     from mdp.runtime.pipeline_run import run_pipeline
 
-    summaries = run_pipeline(get_settings(), _window(day, start, end), only, start_from, console)
+    window = _window(day, start, end)
+    summaries = run_pipeline(get_settings(), window, only, start_from, console, verbose)
     _print_runs(summaries)
 
 
@@ -121,6 +123,7 @@ def _print_runs(summaries: list[Any]) -> None:
 def demo(
     scale: Annotated[str, typer.Option(help="World size: tiny, small, medium, large")] = "small",
     seed: Annotated[int, typer.Option(help="World seed")] = 42,
+    verbose: Annotated[bool, typer.Option(help="Show Airflow and dbt output")] = False,
 ) -> None:
     """Set up, start the sandbox and run the whole pipeline through Airflow; print a summary."""
     from mdp.runtime import sandbox_process
@@ -135,7 +138,7 @@ def demo(
         )
     world = state["world"]
     window = {"start": world["start"], "end": world["end"]}
-    summaries = run_pipeline(settings, window, None, None, console)
+    summaries = run_pipeline(settings, window, None, None, console, verbose)
     _print_runs(summaries)
     demo_summary(settings, console, time.monotonic() - started)
 

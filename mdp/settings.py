@@ -54,7 +54,7 @@ class ConnectionIds(BaseModel):
     google_ads: str = "mdp_google_ads"
     salesforce: str = "mdp_salesforce"
     hubspot: str = "mdp_hubspot"
-    alerts_webhook: str = "mdp_alerts_webhook"
+    alerts_webhook: str = "mdp_slack_alerts"
 
 
 class Settings(BaseSettings):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from mdp.errors import PipelineError
 from mdp.pipeline import select_stages
+from mdp.runtime.capture import output_to_file
 from mdp.runtime.dag_runner import DagRunSummary, run_dags
 from mdp.runtime.setup import ensure_airflow_db, ensure_dbt_manifest
 from mdp.settings import Settings
@@ -32,15 +36,29 @@ def run_pipeline(
     only: str | None,
     start_from: str | None,
     console: Console,
+    verbose: bool = False,
 ) -> list[DagRunSummary]:
-    """Run the selected stages' DAGs in order through Airflow with the window as params."""
+    """Run the selected stages' DAGs in order through Airflow with the window as params.
+
+    Airflow's and dbt's own output goes to a log file under <home>/logs (shown on failure);
+    `verbose` keeps it on the terminal.
+    """
     stages = select_stages(only, start_from)
     prepare(settings, console)
+    log_path = settings.home / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}.log"
+    output = nullcontext(console.file) if verbose else output_to_file(log_path)
     summaries: list[DagRunSummary] = []
-    for stage in stages:
-        with console.status(f"stage {stage.name}: {stage.description} …"):
-            summaries += run_dags(settings, stage.dag_ids, conf=dict(window))
-        console.print(f"[green]✓[/] {stage.name}: {', '.join(stage.dag_ids)}")
+    with output as terminal:
+        screen = Console(file=terminal)
+        for stage in stages:
+            with screen.status(f"stage {stage.name}: {stage.description} …"):
+                try:
+                    summaries += run_dags(settings, stage.dag_ids, conf=dict(window))
+                except PipelineError as error:
+                    raise PipelineError(f"{error} — full log: {log_path}") from None
+            screen.print(f"[green]✓[/] {stage.name}: {', '.join(stage.dag_ids)}")
+    if not verbose:
+        console.print(f"Airflow and dbt output: {log_path}")
     return summaries
 
 
@@ -66,6 +84,7 @@ def demo_summary(settings: Settings, console: Console, seconds: float) -> None:
         ("Warehouse (DuckDB)", settings.duckdb_file),
         ("dbt docs", "make docs  → http://127.0.0.1:8081"),
         ("MLflow UI", "make mlflow-ui  → http://127.0.0.1:5000"),
+        ("Sandbox (still running)", "mdp sandbox status | mdp sandbox down"),
     ]
     for label, value in where:
         console.print(f"  {label:<26} {value}")

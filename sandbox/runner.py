@@ -10,6 +10,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from sandbox.emulators.base import Emulator, EmulatorInfo
+from sandbox.emulators.faults import FaultConfig
+from sandbox.emulators.registry import default_emulators
 from sandbox.world import World, WorldConfig, generate, write_ga4_export
 
 log = logging.getLogger("sandbox")
@@ -18,6 +21,7 @@ log = logging.getLogger("sandbox")
 def _write_state(path: Path, state: dict[str, Any]) -> None:
     """Atomically replace the state file (mdp polls it)."""
     tmp = path.with_suffix(".tmp")
+    tmp.touch(mode=0o600)  # it holds the sandbox's (fake) credentials: owner-only, like a secret
     tmp.write_text(json.dumps(state, indent=2, default=str))
     os.replace(tmp, path)
 
@@ -42,6 +46,35 @@ def ga4_export(world: World, folder: Path) -> Path:
     return export_dir
 
 
+def merge_connections(infos: list[EmulatorInfo], base: dict[str, Any]) -> dict[str, Any]:
+    """All emulators' Airflow connections; one id named twice gets its extras merged."""
+    merged: dict[str, Any] = {k: dict(v) for k, v in base.items()}
+    for info in infos:
+        for conn_id, conn in info.connections.items():
+            current = merged.setdefault(conn_id, {})
+            extra = {**current.get("extra", {}), **conn.get("extra", {})}
+            current.update({k: v for k, v in conn.items() if k != "extra"})
+            current["extra"] = extra
+    return merged
+
+
+def start_emulators(
+    world: World, faults: FaultConfig, home: Path
+) -> tuple[list[Emulator], list[EmulatorInfo]]:
+    """Start every emulator; stop those already started if one fails."""
+    started: list[Emulator] = []
+    infos: list[EmulatorInfo] = []
+    try:
+        for emulator in default_emulators():
+            infos.append(emulator.start(world, faults, home))
+            started.append(emulator)
+    except Exception:
+        for emulator in started:
+            emulator.stop()
+        raise
+    return started, infos
+
+
 def serve(home: Path, state_file: Path, scale: str, seed: int, faults: float) -> None:
     """Run until SIGTERM/SIGINT, keeping the state file current."""
     home.mkdir(parents=True, exist_ok=True)
@@ -59,10 +92,16 @@ def serve(home: Path, state_file: Path, scale: str, seed: int, faults: float) ->
     state["status"] = "writing GA4 export"
     _write_state(state_file, state)
     export_dir = ga4_export(world, folder)
+    state["status"] = "starting emulators"
+    _write_state(state_file, state)
+    emulators, infos = start_emulators(world, FaultConfig(rate=faults, seed=seed), home)
     state["endpoints"] = {"ga4 export (files)": str(export_dir)}
-    state["connections"] = {
-        "mdp_ga4": {"conn_type": "generic", "extra": {"export_path": str(export_dir)}},
+    for info in infos:
+        state["endpoints"].update(info.endpoints)
+    export = {
+        "mdp_ga4": {"conn_type": "google_cloud_platform", "extra": {"export_path": str(export_dir)}}
     }
+    state["connections"] = merge_connections(infos, export)
     state["status"] = "ready"
     _write_state(state_file, state)
     log.info("sandbox ready: %s", folder)
@@ -71,3 +110,5 @@ def serve(home: Path, state_file: Path, scale: str, seed: int, faults: float) ->
         signal.signal(sig, lambda *_: stopped.set())
     stopped.wait()
     log.info("sandbox stopping")
+    for emulator in emulators:
+        emulator.stop()

@@ -1,0 +1,1 @@
+"""Local servers that speak each source's real protocol, serving the simulated world."""

@@ -1,0 +1,56 @@
+"""A self-signed certificate for 127.0.0.1/localhost, for emulators whose clients require HTTPS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+
+@dataclass(frozen=True)
+class CertPair:
+    """PEM files: the certificate (also the CA bundle clients trust) and its private key."""
+
+    cert: Path
+    key: Path
+
+
+def ensure_certificate(folder: Path) -> CertPair:
+    """Create (once) a certificate valid for localhost and 127.0.0.1."""
+    pair = CertPair(folder / "sandbox-cert.pem", folder / "sandbox-key.pem")
+    if pair.cert.exists() and pair.key.exists():
+        return pair
+    folder.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mdp sandbox")])
+    now = dt.datetime.now(dt.UTC)
+    alt_names = x509.SubjectAlternativeName(
+        [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(alt_names, critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pair.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return pair

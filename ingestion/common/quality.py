@@ -1,0 +1,162 @@
+"""Quality gates: Great Expectations suites run on every batch before it may reach the raw layer.
+
+Each raw table has a suite in `expectations/suites/<table>.json` (GE's own format, reviewed like
+code). Per batch, the window's date bounds and the API's own totals are added as expectations, so
+a batch whose dates stray outside the request or whose sums disagree with the source fails too.
+Results are published as GE data docs under `<home>/gx/data_docs`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from mdp import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+SUITES_DIR = PROJECT_ROOT / "expectations" / "suites"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One expectation, in GE's terms: its type (snake_case) and keyword arguments."""
+
+    type: str
+    kwargs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Whether a batch passed, and a readable line per failed expectation."""
+
+    table: str
+    success: bool
+    failures: tuple[str, ...] = ()
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One paragraph for logs, task failures and the quarantine table."""
+        if self.success:
+            return f"{self.table}: all expectations passed"
+        return f"{self.table}: {len(self.failures)} expectation(s) failed: " + "; ".join(
+            self.failures
+        )
+
+
+def window_rules(date_column: str, first: date, last: date) -> list[Rule]:
+    """Every row's date lies inside the requested window."""
+    kwargs = {"column": date_column, "min_value": first.isoformat(), "max_value": last.isoformat()}
+    return [Rule("expect_column_values_to_be_between", kwargs)]
+
+
+def reconciliation_rules(totals: Mapping[str, float], tolerance: float = 1e-6) -> list[Rule]:
+    """The batch's column sums equal the totals the API itself reports for the window."""
+    rules = []
+    for column, total in totals.items():
+        slack = abs(total) * tolerance + tolerance
+        rules.append(
+            Rule(
+                "expect_column_sum_to_be_between",
+                {"column": column, "min_value": total - slack, "max_value": total + slack},
+            )
+        )
+    return rules
+
+
+def _describe(result: Any) -> str:
+    config = result.expectation_config
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in {"batch_id"}}
+    observed = result.result.get("observed_value")
+    unexpected = result.result.get("unexpected_count")
+    found = f"observed {observed}" if observed is not None else f"{unexpected} unexpected row(s)"
+    partial = result.result.get("partial_unexpected_list")
+    sample = f", e.g. {partial[:3]}" if partial else ""
+    return f"{config.type}({json.dumps(kwargs, default=str, sort_keys=True)}): {found}{sample}"
+
+
+class QualityGate:
+    """Runs suites with an in-memory GE context; one per process (GE is slow to import)."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, docs_dir: Path | None = None, suites_dir: Path = SUITES_DIR) -> None:
+        import great_expectations as gx
+
+        self._gx = gx
+        self.suites_dir = suites_dir
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = {"globally": False}
+        self.docs_dir = docs_dir
+        if docs_dir is not None:
+            self.context.add_data_docs_site(
+                "mdp",
+                {
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(docs_dir),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+        source = self.context.data_sources.add_pandas("mdp_batches")
+        self._asset = source.add_dataframe_asset("batch")
+        self._batch_definition = self._asset.add_batch_definition_whole_dataframe("whole")
+
+    def suite_rules(self, table: str) -> list[Rule]:
+        """The versioned suite of a raw table (an empty list when none is defined)."""
+        path = self.suites_dir / f"{table}.json"
+        if not path.exists():
+            return []
+        spec = json.loads(path.read_text())
+        return [Rule(e["type"], e["kwargs"]) for e in spec["expectations"]]
+
+    def validate(self, table: str, data: pa.Table, extra: Sequence[Rule] = ()) -> QualityReport:
+        """Validate a batch against its suite plus `extra` (window and reconciliation)."""
+        rules = [*self.suite_rules(table), *extra]
+        if not rules:
+            return QualityReport(table, True)
+        with self._lock:
+            suite = self._suite(table, rules)
+            # dates stay datetime.date objects: GE reads ISO bounds as dates and compares them
+            frame = data.to_pandas(date_as_object=True)
+            name = f"{table}-{len(self.context.validation_definitions.all())}"
+            definition = self.context.validation_definitions.add(
+                self._gx.ValidationDefinition(name=name, data=self._batch_definition, suite=suite)
+            )
+            actions = []
+            if self.docs_dir is not None:
+                from great_expectations.checkpoint import UpdateDataDocsAction
+
+                actions.append(UpdateDataDocsAction(name="docs", site_names=["mdp"]))
+            checkpoint = self._gx.Checkpoint(
+                name=name, validation_definitions=[definition], actions=actions
+            )
+            outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+        results = [r for run in outcome.run_results.values() for r in run.results]
+        failures = tuple(_describe(r) for r in results if not r.success)
+        details = [r.to_json_dict() for r in results if not r.success]
+        return QualityReport(table, not failures, failures, details)
+
+    def _suite(self, table: str, rules: Sequence[Rule]) -> Any:
+        from great_expectations.expectations.expectation_configuration import (
+            ExpectationConfiguration,
+        )
+
+        name = f"{table}-{len(self.context.suites.all())}"
+        suite = self.context.suites.add(self._gx.ExpectationSuite(name=name))
+        for rule in rules:
+            suite.add_expectation_configuration(
+                ExpectationConfiguration(type=rule.type, kwargs=dict(rule.kwargs))
+            )
+        suite.save()
+        return suite

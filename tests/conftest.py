@@ -42,3 +42,11 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def tiny_world() -> object:
+    """The tiny simulated world (seed 42), generated once per test session."""
+    from sandbox.world import WorldConfig, generate
+
+    return generate(WorldConfig(scale="tiny", seed=42))

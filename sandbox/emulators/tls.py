@@ -21,12 +21,30 @@ class CertPair:
     key: Path
 
 
+_PROCESS_PEMS: tuple[bytes, bytes] | None = None
+
+
 def ensure_certificate(folder: Path) -> CertPair:
-    """Create (once) a certificate valid for localhost and 127.0.0.1."""
+    """A certificate valid for localhost and 127.0.0.1, written to `folder` once.
+
+    Every folder written by one process gets the same certificate: gRPC reads its trusted roots
+    (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH) once per process, so all TLS emulators a process talks to
+    must share one.
+    """
+    global _PROCESS_PEMS
     pair = CertPair(folder / "sandbox-cert.pem", folder / "sandbox-key.pem")
     if pair.cert.exists() and pair.key.exists():
         return pair
     folder.mkdir(parents=True, exist_ok=True)
+    if _PROCESS_PEMS is None:
+        _PROCESS_PEMS = _new_pems()
+    pair.key.write_bytes(_PROCESS_PEMS[0])
+    pair.cert.write_bytes(_PROCESS_PEMS[1])
+    return pair
+
+
+def _new_pems() -> tuple[bytes, bytes]:
+    """A fresh EC key and self-signed certificate, PEM-encoded."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mdp sandbox")])
     now = dt.datetime.now(dt.UTC)
@@ -45,12 +63,9 @@ def ensure_certificate(folder: Path) -> CertPair:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    pair.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     )
-    pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return pair
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)

@@ -1,18 +1,29 @@
 """
 ### ingest_ga4
-Loads the **GA4 BigQuery export** (`events_YYYYMMDD`, nested schema kept) into `raw.ga4_events`,
-one day per partition. Each run replaces the days of its window, so reruns and backfills are
-idempotent. Trigger with params `start`/`end` (YYYY-MM-DD) to backfill a range.
+Loads **Google Analytics 4** into the raw layer, two streams per run:
 
-Credentials and location: Airflow connection `mdp_ga4` (extra: `export_path` locally).
+- `raw.ga4_report_daily` — the Data API daily report (date × source/medium × campaign × device
+  × country: sessions, users, key events, revenue), merged on its dimensions and reconciled with
+  GA4's own totals for each window;
+- `raw.ga4_events` — the event-level export (`events_YYYYMMDD`, nested schema kept), one day per
+  partition, swapped whole.
+
+Each run re-pulls the last 3 days before its data interval (GA4 keeps processing a day for
+24–48 h), so restated numbers replace the early ones. Trigger with params `start`/`end`
+(YYYY-MM-DD) to backfill a range; reruns and backfills are idempotent. A window failing its
+quality checks goes to `quarantine.*` and fails the task after the others loaded.
+
+Credentials and location: Airflow connection `mdp_ga4` (see `ingestion/ga4/README.md`).
 """
 
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from mdp.runtime.assets import RAW_GA4_EVENTS
+from mdp.runtime.assets import RAW_GA4_EVENTS, table_asset
 from mdp.runtime.dag_defaults import START_DATE, default_args
+
+RAW_GA4_REPORT_DAILY = table_asset("raw.ga4_report_daily")
 
 
 @dag(
@@ -29,13 +40,13 @@ from mdp.runtime.dag_defaults import START_DATE, default_args
     doc_md=__doc__,
 )
 def ingest_ga4() -> None:
-    @task(outlets=[RAW_GA4_EVENTS])
-    def load_export(params: dict | None = None, data_interval_start=None, run_id=None) -> dict:
-        from mdp.runtime.tasks import ingest_ga4_export
+    @task(outlets=[RAW_GA4_REPORT_DAILY, RAW_GA4_EVENTS])
+    def ingest(params: dict | None = None, data_interval_start=None, run_id=None) -> dict:
+        from ingestion.ga4 import ingest
 
-        return ingest_ga4_export(params or {}, data_interval_start, run_id)
+        return ingest(params or {}, data_interval_start, run_id)
 
-    load_export()
+    ingest()
 
 
 ingest_ga4()

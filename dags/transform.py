@@ -2,19 +2,19 @@
 ### transform
 Builds the dbt project (staging → intermediate → marts, with their tests) with
 astronomer-cosmos: one Airflow task per model, its tests right after it. Scheduled on the raw
-tables the ingest DAGs write, so the marts refresh when new data lands.
+tables the ingest DAGs write: it runs once every source's daily load has landed.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import dag
 
-from mdp.runtime.assets import RAW_GA4_EVENTS
+from mdp.runtime.assets import SOURCES_LANDED
 from mdp.runtime.dag_defaults import START_DATE, default_args
 
 
 @dag(
-    schedule=[RAW_GA4_EVENTS],
+    schedule=list(SOURCES_LANDED),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from mdp.errors import ConfigError, MdpError
 from mdp.logging import configure_logging, redact
+from mdp.pipeline import SOURCES
 from mdp.settings import get_settings
 
 app = typer.Typer(
@@ -145,19 +146,20 @@ def demo(
 
 @app.command()
 def ingest(
-    source: Annotated[str, typer.Argument(help="ga4")],
+    source: Annotated[str, typer.Argument(help=", ".join(SOURCES))],
     start: DateOption = None,
     end: DateOption = None,
 ) -> None:
     """Load one source into the raw layer without Airflow (the same code the DAG runs)."""
-    from mdp.runtime import tasks
+    import importlib
+
     from mdp.runtime.airflow_env import apply_airflow_env
 
-    runners = {"ga4": tasks.ingest_ga4_export}
-    if source not in runners:
-        raise ConfigError(f"unknown source {source!r}; sources: {', '.join(runners)}")
+    if source not in SOURCES:
+        raise ConfigError(f"unknown source {source!r}; sources: {', '.join(SOURCES)}")
     apply_airflow_env(get_settings())
-    result = runners[source](_window(None, start, end), None, f"cli__{int(time.time())}")
+    connector = importlib.import_module(f"ingestion.{source}")
+    result = connector.ingest(_window(None, start, end), None, f"cli__{int(time.time())}")
     console.print(result)
 
 

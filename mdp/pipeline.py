@@ -16,8 +16,11 @@ class Stage:
     description: str
 
 
+#: Connectors in ingestion/, each with an `ingest_<source>` DAG.
+SOURCES = ("ga4", "facebook_ads", "google_ads", "salesforce")
+
 STAGES: tuple[Stage, ...] = (
-    Stage("ingest", ("ingest_ga4",), "sources → raw tables"),
+    Stage("ingest", tuple(f"ingest_{source}" for source in SOURCES), "sources → raw tables"),
     Stage("transform", ("transform",), "dbt: raw → staging → marts, with tests"),
 )
 

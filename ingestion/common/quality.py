@@ -8,6 +8,8 @@ Results are published as GE data docs under `<home>/gx/data_docs`.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import logging
 import threading
@@ -87,6 +89,9 @@ class QualityGate:
     """Runs suites with an in-memory GE context; one per process (GE is slow to import)."""
 
     _lock = threading.Lock()
+    #: Names for per-batch suites/definitions (counting the context's registry is O(n) per
+    #: batch, and keeping every definition made each validation slower than the last).
+    _names = itertools.count()
 
     def __init__(self, docs_dir: Path | None = None, suites_dir: Path = SUITES_DIR) -> None:
         import great_expectations as gx
@@ -117,7 +122,7 @@ class QualityGate:
             suite = self._suite(table, rules)
             # dates stay datetime.date objects: GE reads ISO bounds as dates and compares them
             frame = data.to_pandas(date_as_object=True)
-            name = f"{table}-{len(self.context.validation_definitions.all())}"
+            name = f"{table}-{next(self._names)}"
             definition = self.context.validation_definitions.add(
                 self._gx.ValidationDefinition(name=name, data=self._batch_definition, suite=suite)
             )
@@ -125,6 +130,8 @@ class QualityGate:
             # renders every stored result once, at the end of a run.
             checkpoint = self._gx.Checkpoint(name=name, validation_definitions=[definition])
             outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+            self.context.validation_definitions.delete(name)
+            self.context.suites.delete(suite.name)
         results = [r for run in outcome.run_results.values() for r in run.results]
         failures = tuple(_describe(r) for r in results if not r.success)
         details = [r.to_json_dict() for r in results if not r.success]
@@ -155,7 +162,7 @@ class QualityGate:
             ExpectationConfiguration,
         )
 
-        name = f"{table}-{len(self.context.suites.all())}"
+        name = f"{table}-{next(self._names)}"
         suite = self.context.suites.add(self._gx.ExpectationSuite(name=name))
         for rule in rules:
             suite.add_expectation_configuration(
@@ -163,3 +170,12 @@ class QualityGate:
             )
         suite.save()
         return suite
+
+
+@functools.cache
+def shared_gate(docs: bool = True) -> QualityGate:
+    """The process's gate (Great Expectations takes seconds to start); with `docs`, its data docs
+    are published under <MDP_HOME>/gx/data_docs."""
+    from mdp.settings import get_settings
+
+    return QualityGate(docs_dir=get_settings().home / "gx" / "data_docs" if docs else None)

@@ -44,10 +44,12 @@ class MetaConfig:
     lookback_days: int = DEFAULT_LOOKBACK_DAYS
     #: Pulls of at most this many days use one sync request per day; longer ones async jobs.
     sync_max_days: int = 7
-    async_chunk_days: int = 7
+    #: One async job per month of days: a job's fixed cost (create, poll) dwarfs its rows.
+    async_chunk_days: int = 31
     page_limit: int = 500
     timeout_seconds: float = 60.0
-    poll_seconds: float = 1.0
+    #: First poll after half a second, then 1.5x longer each time (up to poll_max_seconds).
+    poll_seconds: float = 0.5
     poll_max_seconds: float = 30.0
     job_timeout_seconds: float = 3600.0
     job_attempts: int = 3
@@ -66,8 +68,11 @@ class MetaConfig:
         accounts = extra["account_id"]
         if isinstance(accounts, str):
             accounts = [a.strip() for a in accounts.split(",") if a.strip()]
-        tuning = {attr: type(getattr(cls, attr))(extra[key])
-                  for key, attr in _TUNABLES.items() if extra.get(key) is not None}  # fmt: skip
+        tuning = {
+            attr: type(getattr(cls, attr))(extra[key])
+            for key, attr in _TUNABLES.items()
+            if extra.get(key) is not None
+        }
         windows = extra.get("attribution_windows") or DEFAULT_WINDOWS
         return cls(
             app_id=str(extra["app_id"]),

@@ -81,8 +81,9 @@ def usage_percent(headers: Mapping[str, Any] | None) -> float:
         values += [float(v) for v in usage.values() if isinstance(v, int | float)]
     for entries in (_json_header(headers, "x-business-use-case-usage") or {}).values():
         for entry in entries:
-            values += [float(entry.get(k) or 0) for k in ("call_count", "total_cputime",
-                                                           "total_time")]  # fmt: skip
+            values += [
+                float(entry.get(k) or 0) for k in ("call_count", "total_cputime", "total_time")
+            ]
     return max(values, default=0.0)
 
 

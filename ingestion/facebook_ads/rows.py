@@ -33,8 +33,9 @@ def _columns(rows: Sequence[Row]) -> list[str]:
 
 def table(rows: Sequence[Row]) -> pa.Table:
     """A table of string columns, one per key seen (nested values as JSON text)."""
-    return pa.table({name: pa.array([_text(r.get(name)) for r in rows], pa.string())
-                     for name in _columns(rows)})  # fmt: skip
+    return pa.table(
+        {name: pa.array([_text(r.get(name)) for r in rows], pa.string()) for name in _columns(rows)}
+    )
 
 
 def _pick(entries: Iterable[Row] | None, action_types: Sequence[str]) -> Row | None:

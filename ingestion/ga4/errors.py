@@ -1,4 +1,4 @@
-"""Errors of the GA4 connector, and how each Data API failure is handled (retry, wait, refresh, fail)."""
+"""GA4 connector errors, and how each Data API failure is handled: retry, wait, refresh, fail."""
 
 from __future__ import annotations
 

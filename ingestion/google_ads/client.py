@@ -1,4 +1,4 @@
-"""Google Ads API access: the official client from an Airflow connection, SearchStream with retries."""
+"""Google Ads API access: the official client from an Airflow connection; SearchStream, retried."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyarrow as pa
 from ingestion.common.retry import RetryPolicy, call_with_retries
 from mdp.errors import ConfigError
 
-from .errors import GoogleAdsSourceError, classify, describe
+from .errors import GoogleAdsSourceError, classify
 from .schema import Stream, concat, rows_to_arrow
 
 log = logging.getLogger(__name__)
@@ -70,20 +70,23 @@ def _digits(value: Any) -> str | None:
     return str(value).replace("-", "") if value else None
 
 
+_roots_in_use: str | None = None
+
+
 def _trust_ca(path: str | None) -> None:
-    """Trust a private CA (the sandbox's) — only possible before gRPC's first TLS channel."""
+    """Trust the connection's CA (the sandbox's) instead of the default roots.
+
+    gRPC reads GRPC_DEFAULT_SSL_ROOTS_FILE_PATH once per process, at its first TLS channel, so
+    this must run before any channel is created; a second, different CA cannot take effect.
+    """
+    global _roots_in_use
     if not path:
         return
-    current = os.environ.get(SSL_ROOTS_ENV)
-    if current and current != path:
-        log.warning(
-            "%s is already %s; gRPC reads it once per process, so %s may not be trusted",
-            SSL_ROOTS_ENV,
-            current,
-            path,
-        )
+    if _roots_in_use and _roots_in_use != path:
+        log.warning("gRPC already trusts %s for this process; %s is ignored", _roots_in_use, path)
         return
     os.environ[SSL_ROOTS_ENV] = path
+    _roots_in_use = path
 
 
 @dataclass
@@ -155,4 +158,6 @@ class AdsApi:
         except Exception as error:
             if isinstance(error, GoogleAdsSourceError):
                 raise
-            raise GoogleAdsSourceError(f"{label} failed: {describe(error)}") from error
+            verdict = classify(error)
+            tried = f" after {self.policy.attempts} attempts" if verdict.retry else ""
+            raise GoogleAdsSourceError(f"{label} failed{tried}: {verdict.reason}") from error

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.common.loader import WindowResult, load_window
+from ingestion.common.loader import WindowResult, load_window, quarantine
 from ingestion.common.metadata import LoadContext
 from ingestion.common.quality import QualityGate
 from ingestion.common.state import StreamState
@@ -34,8 +34,9 @@ class SyncOptions:
     """The knobs of a run; all explicit, none hidden in state."""
 
     lookback_days: int = DEFAULT_LOOKBACK_DAYS
-    #: Days per load window (one quality check and one merge). Extraction is always per day.
-    window_days: int = 1
+    #: Days per load window: one quality check, one merge, and what a bad batch quarantines.
+    #: Extraction and retries stay per customer per day whatever this is; 1 isolates bad days.
+    window_days: int = 7
     #: Whether an explicit window may start earlier to fill a gap since the stored cursor.
     fill_gaps: bool = True
     reconcile: bool = True
@@ -97,7 +98,9 @@ def sync(
     summary = SyncSummary(first, last)
     log.info("google_ads: pulling %s..%s (cursor %s)", first, last, cursor)
     for stream in ATTRIBUTE_STREAMS:
-        summary.results.append(_load_attributes(warehouse, api, stream, (first, last), context, gate))
+        summary.results.append(
+            _load_attributes(warehouse, api, stream, (first, last), context, gate)
+        )
     advancing = True
     for chunk in _chunks(list(days(first, last)), options.window_days):
         result = _load_metrics(warehouse, api, chunk, context, gate, options.reconcile)
@@ -150,7 +153,12 @@ def _load_metrics(
             if reconcile:
                 _add_totals(totals, api.fetch(customer, CUSTOMER_TOTALS, day))
     window = (chunk[0], chunk[-1])
-    source_totals = totals if reconcile and batches else None
+    if reconcile and not batches and any(totals.values()):
+        # load_window skips an empty window, but the account says there was delivery
+        reason = f"{AD_METRICS_DAILY.schema.table}: no ad rows, but the account reports {totals}"
+        batch_id = quarantine(warehouse, AD_METRICS_DAILY.schema, None, window, context, reason)
+        return WindowResult(AD_METRICS_DAILY.schema.table, *window, 0, False, reason, batch_id)
+    source_totals = totals if reconcile else None
     return load_window(
         warehouse, AD_METRICS_DAILY.schema, batches, window, context, gate, source_totals
     )

@@ -12,3 +12,11 @@ def table_asset(table: str) -> Asset:
 
 
 RAW_GA4_EVENTS = table_asset("raw.ga4_events")
+
+#: One table per source whose update means that source's run landed: transform waits for all.
+SOURCES_LANDED = (
+    RAW_GA4_EVENTS,
+    table_asset("raw.facebook_ads_insights"),
+    table_asset("raw.google_ads_ad_metrics_daily"),
+    table_asset("raw.salesforce_opportunity"),
+)

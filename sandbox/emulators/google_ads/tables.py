@@ -90,7 +90,10 @@ def _campaigns(frame: pd.DataFrame) -> pd.DataFrame:
             "campaign.name": frame["name"],
             "campaign.status": frame["status"],
             "campaign.advertising_channel_type": frame["advertising_channel_type"],
-            "campaign.bidding_strategy_type": frame["bidding_strategy_type"],
+            # the API's enum has no MAXIMIZE_CLICKS: "Maximize clicks" is TARGET_SPEND
+            "campaign.bidding_strategy_type": frame["bidding_strategy_type"].replace(
+                {"MAXIMIZE_CLICKS": "TARGET_SPEND"}
+            ),
             "campaign.start_date_time": _day_times(frame["start_date"], "00:00:00"),
             "campaign.end_date_time": _day_times(frame["end_date"], "23:59:59"),
             # The world has one budget per campaign and no budget ids: reuse the campaign id.

@@ -1,19 +1,31 @@
-"""GA4 export loader: nested schema kept, a day is replaced atomically, reruns are idempotent."""
+"""GA4 export loader: nested schema kept, days swapped whole after checks, bad days quarantined."""
 
 from __future__ import annotations
 
-from datetime import date
+import shutil
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
-from ingestion.ga4 import RAW_EVENTS_TABLE, load_export_day
-from ingestion.ga4.errors import ExportNotReadyError
+from ingestion.common.metadata import LOAD_COLUMNS, LoadContext
+from ingestion.ga4 import RAW_EVENTS_TABLE, load_export_day, quality_gate
+from ingestion.ga4.errors import ExportNotReadyError, Ga4IngestError
+from ingestion.ga4.export import FileExport
 from mdp.warehouse.duckdb import DuckDBWarehouse
+from sandbox.world import write_ga4_export
 from tests.fixtures.ga4_export import write_export_day
+from tests.ingestion.ga4.conftest import EVENTS, checksum, query, run_ingest, world_events
 
-METADATA = ["_mdp_run_id", "_mdp_loaded_at", "_mdp_extracted_at"]
 D1, D2 = date(2025, 3, 1), date(2025, 3, 2)
+
+
+def export_conn(folder: Path) -> dict[str, Any]:
+    return {"conn_type": "google_cloud_platform", "extra": {"export_path": str(folder)}}
 
 
 @pytest.fixture
@@ -22,10 +34,17 @@ def wh(tmp_path: Path):
         yield warehouse
 
 
+def load(wh: DuckDBWarehouse, folder: Path, day: date, run_id: str = "a") -> Any:
+    return load_export_day(wh, FileExport(folder), day, LoadContext(run_id), quality_gate())
+
+
+# --- the loader on hand-made export rows ---------------------------------------------------
+
+
 def test_loads_day_with_nested_fields_and_metadata(wh: DuckDBWarehouse, tmp_path: Path) -> None:
     write_export_day(tmp_path, D1, users=4)
-    result = load_export_day(wh, tmp_path, D1, run_id="run-1")
-    assert result.rows == 12
+    result = load(wh, tmp_path, D1, run_id="run-1")
+    assert (result.rows, result.loaded) == (12, True)
     row = wh.query(
         f"select event_params, device.category as device, _mdp_run_id, _mdp_partition_date "
         f"from {RAW_EVENTS_TABLE} order by event_timestamp limit 1"
@@ -48,24 +67,140 @@ def test_rerun_and_backfill_order_give_identical_checksums(
 ) -> None:
     for day in (D1, D2):
         write_export_day(tmp_path, day)
-    load_export_day(wh, tmp_path, D1, "a")
-    load_export_day(wh, tmp_path, D2, "a")
-    first = wh.checksum(RAW_EVENTS_TABLE, exclude=METADATA)
-    load_export_day(wh, tmp_path, D2, "b")
-    load_export_day(wh, tmp_path, D1, "b")
-    assert wh.checksum(RAW_EVENTS_TABLE, exclude=METADATA) == first
+    load(wh, tmp_path, D1)
+    load(wh, tmp_path, D2)
+    first = wh.checksum(RAW_EVENTS_TABLE, exclude=LOAD_COLUMNS)
+    load(wh, tmp_path, D2, "b")
+    load(wh, tmp_path, D1, "b")
+    assert wh.checksum(RAW_EVENTS_TABLE, exclude=LOAD_COLUMNS) == first
     assert first.rows == 18
 
 
 def test_restated_day_replaces_the_old_rows(wh: DuckDBWarehouse, tmp_path: Path) -> None:
     write_export_day(tmp_path, D1, users=2)
-    load_export_day(wh, tmp_path, D1, "a")
+    load(wh, tmp_path, D1)
     write_export_day(tmp_path, D1, users=5)  # GA4 finished processing the day: more events
-    load_export_day(wh, tmp_path, D1, "b")
+    load(wh, tmp_path, D1, "b")
     count = wh.query(f"select count(*) as n from {RAW_EVENTS_TABLE}").column("n")[0].as_py()
     assert count == 15
 
 
 def test_missing_export_is_a_clear_error(wh: DuckDBWarehouse, tmp_path: Path) -> None:
     with pytest.raises(ExportNotReadyError, match="no GA4 export for 2025-03-01"):
-        load_export_day(wh, tmp_path, D1, "a")
+        load(wh, tmp_path, D1)
+
+
+# --- the world's export through `ingest` -----------------------------------------------------
+
+
+def test_export_equals_the_world(export_dir: Path, tiny_world: Any, monkeypatch, tmp_path):
+    db = tmp_path / "w.duckdb"
+    march = {"start": "2025-03-01", "end": "2025-03-07"}
+    summary = run_ingest(monkeypatch, db, export_conn(export_dir), march)
+    first, last = date(2025, 2, 26), date(2025, 3, 7)  # with the 3-day processing lookback
+    truth = world_events(tiny_world, tiny_world.config.end + timedelta(days=1), first, last)
+    truth["day"] = truth["event_date"].astype(str)
+    per_day = truth.groupby("day").agg(rows=("event_name", "size"),
+                                       users=("user_pseudo_id", "nunique"))  # fmt: skip
+    loaded = query(db, f"""
+        select strftime(_mdp_partition_date, '%Y-%m-%d') as day, count(*) as rows,
+               count(distinct user_pseudo_id) as users
+        from {EVENTS} group by 1 order by 1""").set_index("day")  # fmt: skip
+    assert loaded.to_dict() == per_day.to_dict()
+    assert summary["export"]["windows"] == 10 and summary["export"]["missing_days"] == []
+    assert summary["export"]["rows"] == len(truth)
+    # nested params round trip: each event's ga_session_id and page_location param
+    params = query(db, f"""
+        select user_pseudo_id, event_timestamp,
+               list_filter(event_params, lambda p: p.key = 'ga_session_id')[1].value.int_value
+                   as sid,
+               list_filter(event_params, lambda p: p.key = 'page_location')[1].value.string_value
+                   as page
+        from {EVENTS}""")  # fmt: skip
+    got = set(params.itertuples(index=False, name=None))
+    expected = set(truth[["user_pseudo_id", "event_timestamp", "ga_session_id", "page_location"]]
+                   .itertuples(index=False, name=None))  # fmt: skip
+    assert got == {(u, t, s, p if isinstance(p, str) else None) for u, t, s, p in expected}
+
+
+def test_backfill_equals_daily_runs(export_dir: Path, monkeypatch, tmp_path: Path) -> None:
+    backfill, daily = tmp_path / "backfill.duckdb", tmp_path / "daily.duckdb"
+    conn = export_conn(export_dir)
+    run_ingest(monkeypatch, backfill, conn, {"start": "2025-04-01", "end": "2025-04-04"})
+    run_ingest(monkeypatch, backfill, conn, {"start": "2025-04-02", "end": "2025-04-02"})
+    for offset in range(4):
+        run_ingest(monkeypatch, daily, conn, day=date(2025, 4, 1) + timedelta(days=offset))
+    assert checksum(backfill, EVENTS) == checksum(daily, EVENTS)
+    assert checksum(daily, EVENTS).rows > 100
+
+
+def test_restated_export_days_are_replaced(tiny_world: Any, monkeypatch, tmp_path: Path) -> None:
+    folder, db = tmp_path / "export", tmp_path / "w.duckdb"
+    write_ga4_export(tiny_world, folder, as_of=date(2025, 7, 1))
+    run_ingest(monkeypatch, db, export_conn(folder), day=date(2025, 6, 30))
+    early = query(db, f"select count(*) n from {EVENTS}").n[0]
+    write_ga4_export(tiny_world, folder, as_of=date(2025, 7, 2))
+    run_ingest(monkeypatch, db, export_conn(folder), day=date(2025, 7, 1))
+
+    truth = world_events(tiny_world, date(2025, 7, 2), date(2025, 6, 27), date(2025, 7, 1))
+    loaded = query(db, f"select count(*) n, count(distinct user_pseudo_id) u from {EVENTS}")
+    assert (loaded.n[0], loaded.u[0]) == (len(truth), truth["user_pseudo_id"].nunique())
+    assert loaded.n[0] > early
+
+
+def _null_ids(table: pa.Table) -> pa.Table:
+    ids = table["user_pseudo_id"].to_pylist()
+    ids[0] = None
+    return table.set_column(table.schema.get_field_index("user_pseudo_id"), "user_pseudo_id",
+                            pa.array(ids, pa.string()))  # fmt: skip
+
+
+def _text_timestamps(table: pa.Table) -> pa.Table:
+    index = table.schema.get_field_index("event_timestamp")
+    return table.set_column(
+        index, "event_timestamp", pc.cast(table["event_timestamp"], pa.string())
+    )
+
+
+def _wrong_day(table: pa.Table) -> pa.Table:
+    dates = pa.array(["20250101"] * table.num_rows)
+    return table.set_column(table.schema.get_field_index("event_date"), "event_date", dates)
+
+
+@pytest.mark.parametrize(
+    ("break_day", "reason"),
+    [
+        (_null_ids, "expect_column_values_to_not_be_null"),
+        (lambda t: t.drop_columns(["event_name"]), "required field 'event_name' is missing"),
+        (_text_timestamps, "field 'event_timestamp' changed type"),
+        (_wrong_day, "expect_column_values_to_be_between"),
+        (None, "unreadable export file"),
+    ],
+    ids=["null_user_pseudo_id", "missing_column", "type_change", "date_outside_day", "corrupt"],
+)
+def test_bad_export_day_is_quarantined_while_others_load(
+    export_dir: Path, monkeypatch, tmp_path: Path, break_day: Any, reason: str
+) -> None:
+    folder, db = tmp_path / "export", tmp_path / "w.duckdb"
+    folder.mkdir()
+    days = [date(2025, 5, 1) + timedelta(days=i) for i in range(3)]
+    for day in days:
+        shutil.copy(export_dir / f"events_{day:%Y%m%d}.parquet", folder)
+    bad = folder / "events_20250502.parquet"
+    if break_day is None:
+        bad.write_bytes(b"PAR1 this is not parquet")
+    else:
+        pq.write_table(break_day(pq.read_table(bad)), bad)
+
+    with pytest.raises(Ga4IngestError, match=r"raw.ga4_events 2025-05-02\.\.2025-05-02 quar"):
+        run_ingest(monkeypatch, db, export_conn(folder), {"start": "2025-05-01",
+                                                          "end": "2025-05-03"})  # fmt: skip
+
+    loaded = query(db, f"select distinct _mdp_partition_date d from {EVENTS} order by 1")
+    assert list(loaded.d) == [date(2025, 5, 1), date(2025, 5, 3)]
+    quarantined = query(db, "select window_start, reason, count(*) n from quarantine.ga4_events "
+                            "group by all")  # fmt: skip
+    assert list(quarantined.window_start) == [date(2025, 5, 2)]
+    assert reason in quarantined.reason[0]
+    if break_day is not None:
+        assert quarantined.n[0] == pq.read_metadata(bad).num_rows

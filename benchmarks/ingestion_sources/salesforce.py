@@ -1,0 +1,95 @@
+"""Benchmark the Salesforce connector: a full sync of every object (all history up to the
+world's last day) per scale, against the emulated org, into a temporary DuckDB.
+
+Each scale runs in its own process, so peak RSS belongs to that scale alone. The sync is timed
+with the quality gate on (GE's start-up paid before the clock starts) and, for the raw throughput
+of the extraction and merge path, with it off.
+
+    python benchmarks/ingestion_sources/salesforce.py                  # tiny and small
+    python benchmarks/ingestion_sources/salesforce.py --scales medium  # choose scales
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from datetime import time as clock
+from pathlib import Path
+
+
+def measure(scale: str, seed: int) -> dict[str, object]:
+    """One world: full sync with and without the gate; rows/s and the process's peak RSS."""
+    home = Path(tempfile.mkdtemp(prefix="mdp-bench-sf-"))
+    os.environ["MDP_HOME"] = str(home)
+    from mdp.runtime.airflow_env import apply_airflow_env
+    from mdp.settings import get_settings, load_settings
+
+    apply_airflow_env(load_settings())
+    from sandbox.emulators.faults import FaultConfig
+    from sandbox.emulators.salesforce.emulator import CONNECTION_ID, SalesforceEmulator
+    from sandbox.world import WorldConfig, generate
+
+    world = generate(WorldConfig(scale=scale, seed=seed))
+    emulator = SalesforceEmulator()
+    info = emulator.start(world, FaultConfig(), home)
+    os.environ[f"AIRFLOW_CONN_{CONNECTION_ID.upper()}"] = json.dumps(
+        info.connections[CONNECTION_ID]
+    )
+    import ingestion.salesforce as salesforce
+
+    last_day = datetime.combine(world.config.end, clock(0), tzinfo=UTC)
+    salesforce.quality_gate(None)  # GE's start-up is paid once per process, not per sync
+    results: dict[str, object] = {"scale": scale}
+    try:
+        for mode, gated in (("gated", True), ("no_gate", False)):
+            os.environ["MDP_DUCKDB_PATH"] = str(home / f"{mode}.duckdb")
+            get_settings.cache_clear()
+            if not gated:
+                salesforce.quality_gate = lambda docs_dir: None  # type: ignore[assignment]
+            started = time.perf_counter()
+            summary = salesforce.ingest({}, last_day, f"bench-{mode}", docs=False)
+            seconds = time.perf_counter() - started
+            rows = summary["rows"]
+            results[mode] = {"rows": rows, "s": round(seconds, 2), "rows_s": int(rows / seconds)}
+    finally:
+        emulator.stop()
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", nargs="+", default=["tiny", "small"])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.seed)))
+        return 0
+    print(f"{'scale':<8}{'mode':<9}{'rows':>10}{'seconds':>10}{'rows/s':>10}{'peak RSS MB':>13}")
+    for scale in args.scales:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", scale, "--seed", str(args.seed)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        for mode in ("gated", "no_gate"):
+            r = result[mode]
+            print(
+                f"{scale:<8}{mode:<9}{r['rows']:>10,}{r['s']:>10}{r['rows_s']:>10,}"
+                f"{result['peak_rss_mb']:>13}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

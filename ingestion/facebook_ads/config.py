@@ -17,6 +17,7 @@ _TUNABLES = {
     "insights_lookback_days": "lookback_days",
     "sync_max_days": "sync_max_days",
     "async_chunk_days": "async_chunk_days",
+    "load_window_days": "load_window_days",
     "page_limit": "page_limit",
     "request_timeout_seconds": "timeout_seconds",
     "async_poll_seconds": "poll_seconds",
@@ -46,6 +47,8 @@ class MetaConfig:
     sync_max_days: int = 7
     #: One async job per month of days: a job's fixed cost (create, poll) dwarfs its rows.
     async_chunk_days: int = 31
+    #: Days checked and merged as one unit: a bad day quarantines its window (1 = per day).
+    load_window_days: int = 7
     page_limit: int = 500
     timeout_seconds: float = 60.0
     #: First poll after half a second, then 1.5x longer each time (up to poll_max_seconds).

@@ -43,6 +43,18 @@ def plan(first: date, last: date, sync_max_days: int, chunk_days: int) -> list[t
     return chunks
 
 
+def load_windows(chunk: Chunk, window_days: int) -> list[Chunk]:
+    """Consecutive windows of at most `window_days` covering the chunk: each is checked and
+    merged as one unit (a check's fixed cost is paid per window, not per day)."""
+    windows = []
+    start, last = chunk
+    while start <= last:
+        end = min(start + timedelta(days=window_days - 1), last)
+        windows.append((start, end))
+        start = end + timedelta(days=1)
+    return windows
+
+
 @dataclass
 class AccountSync:
     """Loads one ad account's streams; results collect every window's outcome."""
@@ -64,24 +76,23 @@ class AccountSync:
             )
 
     def insights(self, first: date, last: date) -> None:
-        """Daily ad-level insights for [first, last], reconciled day by day with the account
-        level totals Meta reports for the same day."""
+        """Daily ad-level insights for [first, last], loaded `load_window_days` at a time and
+        reconciled with the account-level totals Meta reports for the same days."""
         config = self.client.config
         for chunk, use_async in plan(first, last, config.sync_max_days, config.async_chunk_days):
             totals = self._account_totals(chunk)
             by_day = self._rows_by_day(chunk, use_async)
-            for day in days(*chunk):
-                rows = by_day.pop(day.isoformat(), [])
+            for window in load_windows(chunk, config.load_window_days):
+                window_days = [day.isoformat() for day in days(*window)]
+                rows = [row for day in window_days for row in by_day.pop(day, [])]
                 batch = [insights_table(rows, config.attribution_windows)] if rows else []
+                expected = {
+                    key: sum(totals.get(day, {}).get(key, 0.0) for day in window_days)
+                    for key in _TOTALS
+                }
                 self.results.append(
                     load_window(
-                        self.warehouse,
-                        INSIGHTS,
-                        batch,
-                        (day, day),
-                        self.context,
-                        self.gate,
-                        totals.get(day.isoformat(), dict.fromkeys(_TOTALS, 0.0)),
+                        self.warehouse, INSIGHTS, batch, window, self.context, self.gate, expected
                     )
                 )
             if by_day:  # rows dated outside the chunk: load them so the gate quarantines them

@@ -17,6 +17,7 @@ from sandbox.emulators.faults import FaultConfig
 #: async jobs so a 10-day backfill exercises several.
 TEST_EXTRA = {
     "async_chunk_days": 5,
+    "load_window_days": 1,  # per-day windows: the quarantine test isolates one bad day
     "async_poll_seconds": 0.01,
     "max_retry_wait_seconds": 0.05,
     "request_timeout_seconds": 1.0,

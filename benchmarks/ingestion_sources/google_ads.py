@@ -39,9 +39,10 @@ def measure(scale: str, seed: int) -> dict[str, object]:
     os.environ[f"AIRFLOW_CONN_{CONNECTION_ID.upper()}"] = json.dumps(
         info.connections[CONNECTION_ID]
     )
-    from ingestion.google_ads import ingest, quality_gate
+    from ingestion.common.quality import shared_gate
+    from ingestion.google_ads import ingest
 
-    quality_gate(None)  # GE's start-up is paid once per process, not per sync
+    shared_gate(False)  # GE's start-up is paid once per process, not per sync
     params = {
         "start": world.config.start.isoformat(),
         "end": world.config.end.isoformat(),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from airflow.sdk import Param, dag, task
 
 from mdp.runtime.assets import table_asset
-from mdp.runtime.dag_defaults import START_DATE, default_args
+from mdp.runtime.dag_defaults import START_DATE, backfill_params, default_args
 
 RAW_TABLES = (
     "raw.facebook_ads_campaigns",
@@ -33,17 +33,15 @@ RAW_TABLES = (
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
-    params={
-        "start": Param(None, type=["null", "string"], format="date", description="Backfill from"),
-        "end": Param(None, type=["null", "string"], format="date", description="Backfill to"),
-        "lookback_days": Param(
+    params=backfill_params(
+        lookback_days=Param(
             None,
             type=["null", "integer"],
             minimum=0,
             maximum=394,
             description="Days re-pulled before the window for restatement (default 28)",
         ),
-    },
+    ),
     tags=["mdp", "ingest", "facebook_ads"],
     doc_md=__doc__,
 )

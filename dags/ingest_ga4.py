@@ -18,10 +18,10 @@ Credentials and location: Airflow connection `mdp_ga4` (see `ingestion/ga4/READM
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from mdp.runtime.assets import RAW_GA4_EVENTS, table_asset
-from mdp.runtime.dag_defaults import START_DATE, default_args
+from mdp.runtime.dag_defaults import START_DATE, backfill_params, default_args
 
 RAW_GA4_REPORT_DAILY = table_asset("raw.ga4_report_daily")
 
@@ -32,10 +32,7 @@ RAW_GA4_REPORT_DAILY = table_asset("raw.ga4_report_daily")
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
-    params={
-        "start": Param(None, type=["null", "string"], format="date", description="Backfill from"),
-        "end": Param(None, type=["null", "string"], format="date", description="Backfill to"),
-    },
+    params=backfill_params(),
     tags=["mdp", "ingest", "ga4"],
     doc_md=__doc__,
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 from airflow.sdk import Param, dag, task
 
 from mdp.runtime.assets import table_asset
-from mdp.runtime.dag_defaults import START_DATE, default_args
+from mdp.runtime.dag_defaults import START_DATE, backfill_params, default_args
 
 #: Mirrors ingestion.google_ads.RAW_TABLES (not imported: DAG files stay light to parse).
 RAW_TABLES = (
@@ -33,13 +33,11 @@ RAW_TABLES = (
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
-    params={
-        "start": Param(None, type=["null", "string"], format="date", description="Backfill from"),
-        "end": Param(None, type=["null", "string"], format="date", description="Backfill to"),
-        "lookback_days": Param(
+    params=backfill_params(
+        lookback_days=Param(
             None, type=["null", "integer"], minimum=0, description="Conversion window (30)"
         ),
-    },
+    ),
     tags=["mdp", "ingest", "google_ads"],
     doc_md=__doc__,
 )

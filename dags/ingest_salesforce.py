@@ -16,10 +16,10 @@ secret; extra: `refresh_token`, `token_url`, `api_version`, optional `ca_bundle`
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from mdp.runtime.assets import table_asset
-from mdp.runtime.dag_defaults import START_DATE, default_args
+from mdp.runtime.dag_defaults import START_DATE, backfill_params, default_args
 
 #: Mirrors ingestion.salesforce.RAW_TABLES (not imported: DAG files stay light to parse; a test
 #: keeps the two equal).
@@ -44,10 +44,7 @@ RAW_TABLES = (
     catchup=False,
     max_active_runs=1,
     default_args=default_args,
-    params={
-        "start": Param(None, type=["null", "string"], format="date", description="Backfill from"),
-        "end": Param(None, type=["null", "string"], format="date", description="Backfill to"),
-    },
+    params=backfill_params(),
     tags=["mdp", "ingest", "salesforce"],
     doc_md=__doc__,
 )

@@ -9,15 +9,14 @@ emulator (TLS gRPC, OAuth), loading into a temporary DuckDB with the quality gat
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _harness import peak_rss_mb, per_scale
 
 
 def measure(scale: str, seed: int) -> dict[str, object]:
@@ -63,30 +62,12 @@ def measure(scale: str, seed: int) -> dict[str, object]:
         "windows": summary["windows"],
         "s": round(seconds, 1),
         "rows_s": int(rows / seconds),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", nargs="+", default=["tiny", "small"])
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--one", help=argparse.SUPPRESS)  # child mode: measure one scale
-    args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure(args.one, args.seed)), flush=True)
-        return 0
-    for scale in args.scales:
-        child = subprocess.run(
-            [sys.executable, __file__, "--one", scale, "--seed", str(args.seed)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if child.returncode:
-            print(f"{scale}: failed\n{child.stderr[-2000:]}", file=sys.stderr)
-            return 1
-        result = json.loads(child.stdout.strip().splitlines()[-1])
+    for _, result in per_scale(__file__, measure, __doc__.splitlines()[0]):
         print(
             f"google_ads {result['scale']:>6}: {result['rows']:>7} rows in {result['s']:>6}s "
             f"= {result['rows_s']:>6} rows/s ({result['windows']} windows), "

@@ -11,17 +11,16 @@ of the extraction and merge path, with it off.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from datetime import time as clock
 from pathlib import Path
+
+from _harness import peak_rss_mb, per_scale
 
 
 def measure(scale: str, seed: int) -> dict[str, object]:
@@ -60,28 +59,13 @@ def measure(scale: str, seed: int) -> dict[str, object]:
             results[mode] = {"rows": rows, "s": round(seconds, 2), "rows_s": int(rows / seconds)}
     finally:
         emulator.stop()
-    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["peak_rss_mb"] = peak_rss_mb()
     return results
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scales", nargs="+", default=["tiny", "small"])
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--one", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure(args.one, args.seed)))
-        return 0
     print(f"{'scale':<8}{'mode':<9}{'rows':>10}{'seconds':>10}{'rows/s':>10}{'peak RSS MB':>13}")
-    for scale in args.scales:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", scale, "--seed", str(args.seed)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+    for scale, result in per_scale(__file__, measure, __doc__):
         for mode in ("gated", "no_gate"):
             r = result[mode]
             print(

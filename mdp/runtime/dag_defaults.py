@@ -6,6 +6,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from airflow.sdk import Param
+
 OWNER = "mdp"
 #: Every mdp DAG starts here; backfills go back as far as the sources allow.
 START_DATE = datetime(2025, 1, 1)
@@ -34,3 +36,12 @@ default_args: dict[str, Any] = {
     "max_retry_delay": timedelta(minutes=20),
     "on_failure_callback": log_task_failure,
 }
+
+
+def backfill_params(**extra: Param) -> dict[str, Param]:
+    """The `start`/`end` params every ingest DAG takes for a backfill, plus its own extras."""
+    return {
+        "start": Param(None, type=["null", "string"], format="date", description="Backfill from"),
+        "end": Param(None, type=["null", "string"], format="date", description="Backfill to"),
+        **extra,
+    }

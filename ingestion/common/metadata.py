@@ -29,9 +29,9 @@ def stamp(batch: pa.RecordBatch | pa.Table, context: LoadContext) -> pa.Table:
     table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
     n = table.num_rows
     loaded_at = datetime.now(UTC)
-    table = table.append_column(RUN_ID, pa.array([context.run_id] * n, pa.string()))
-    table = table.append_column(EXTRACTED_AT, pa.array([context.extracted_at] * n, _TS))
-    return table.append_column(LOADED_AT, pa.array([loaded_at] * n, _TS))
+    table = table.append_column(RUN_ID, pa.repeat(pa.scalar(context.run_id, pa.string()), n))
+    table = table.append_column(EXTRACTED_AT, pa.repeat(pa.scalar(context.extracted_at, _TS), n))
+    return table.append_column(LOADED_AT, pa.repeat(pa.scalar(loaded_at, _TS), n))
 
 
 def stamp_all(

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ingestion.common.windows import LOAD_WINDOW_DAYS
 from mdp.errors import ConfigError
 
 DEFAULT_WINDOWS = ("7d_click", "1d_view")
@@ -48,7 +49,7 @@ class MetaConfig:
     #: One async job per month of days: a job's fixed cost (create, poll) dwarfs its rows.
     async_chunk_days: int = 31
     #: Days checked and merged as one unit: a bad day quarantines its window (1 = per day).
-    load_window_days: int = 7
+    load_window_days: int = LOAD_WINDOW_DAYS
     page_limit: int = 500
     timeout_seconds: float = 60.0
     #: First poll after half a second, then 1.5x longer each time (up to poll_max_seconds).

@@ -13,6 +13,7 @@ from typing import Any
 from ingestion.common.loader import WindowResult, load_window
 from ingestion.common.metadata import LoadContext
 from ingestion.common.quality import QualityGate
+from ingestion.common.windows import windows
 from mdp.runtime.dates import days
 from mdp.warehouse import Warehouse
 
@@ -34,25 +35,7 @@ def plan(first: date, last: date, sync_max_days: int, chunk_days: int) -> list[t
     span = (last - first).days + 1
     if span <= sync_max_days:
         return [((day, day), False) for day in days(first, last)]
-    chunks = []
-    start = first
-    while start <= last:
-        end = min(start + timedelta(days=chunk_days - 1), last)
-        chunks.append(((start, end), True))
-        start = end + timedelta(days=1)
-    return chunks
-
-
-def load_windows(chunk: Chunk, window_days: int) -> list[Chunk]:
-    """Consecutive windows of at most `window_days` covering the chunk: each is checked and
-    merged as one unit (a check's fixed cost is paid per window, not per day)."""
-    windows = []
-    start, last = chunk
-    while start <= last:
-        end = min(start + timedelta(days=window_days - 1), last)
-        windows.append((start, end))
-        start = end + timedelta(days=1)
-    return windows
+    return [(chunk, True) for chunk in windows(first, last, chunk_days)]
 
 
 @dataclass
@@ -82,7 +65,7 @@ class AccountSync:
         for chunk, use_async in plan(first, last, config.sync_max_days, config.async_chunk_days):
             totals = self._account_totals(chunk)
             by_day = self._rows_by_day(chunk, use_async)
-            for window in load_windows(chunk, config.load_window_days):
+            for window in windows(*chunk, config.load_window_days):
                 window_days = [day.isoformat() for day in days(*window)]
                 rows = [row for day in window_days for row in by_day.pop(day, [])]
                 batch = [insights_table(rows, config.attribution_windows)] if rows else []

@@ -11,7 +11,7 @@ from ingestion.common.loader import WindowResult
 from ingestion.common.metadata import LoadContext
 from ingestion.common.quality import QualityGate, shared_gate
 from ingestion.common.state import StreamState
-from ingestion.common.windows import with_lookback
+from ingestion.common.windows import LOAD_WINDOW_DAYS, windows, with_lookback
 from mdp.errors import ConfigError
 from mdp.runtime.connections import get_connection
 from mdp.runtime.dates import days, run_window
@@ -28,7 +28,7 @@ from .export import (
     load_export_day,
     load_export_days,
 )
-from .report import load_reports, windows
+from .report import load_reports
 from .schema import EVENTS_TABLE, REPORT_TABLE
 
 __all__ = [
@@ -68,7 +68,7 @@ def load_export(
     last: date,
     context: LoadContext,
     gate: QualityGate | None,
-    chunk_days: int = 7,
+    chunk_days: int = LOAD_WINDOW_DAYS,
 ) -> tuple[list[WindowResult], list[str]]:
     """Each day's export (checked, then its partition replaced); also the days with no export.
 

@@ -83,7 +83,9 @@ def _checked_columns(file: pq.ParquetFile, day: date) -> pa.Table:
     checked = file.read(columns=list(CHECKED_COLUMNS))
     parsed = pc.strptime(checked["event_date"], format="%Y%m%d", unit="s", error_is_null=True)
     checked = checked.append_column(_EVENT_DAY, parsed.cast(pa.date32()))
-    return checked.append_column(_FILE_DAY, pa.array([day] * checked.num_rows, pa.date32()))
+    return checked.append_column(
+        _FILE_DAY, pa.repeat(pa.scalar(day, pa.date32()), checked.num_rows)
+    )
 
 
 def gate_days(gate: QualityGate, files: Mapping[date, pq.ParquetFile]) -> str | None:
@@ -126,20 +128,38 @@ def _refuse(
     return WindowResult(EVENTS_TABLE, day, day, count, False, reason, batch_id)
 
 
-def _swap(
-    warehouse: Warehouse, path: Path, file: pq.ParquetFile, day: date, context: LoadContext
-) -> WindowResult:
+def _day_batches(file: pq.ParquetFile, day: date, context: LoadContext) -> Iterator[pa.RecordBatch]:
+    """The day's export in bounded batches, each with its partition day and load metadata."""
     batches = (
-        batch.append_column(PARTITION_COLUMN, pa.array([day] * batch.num_rows, pa.date32()))
+        batch.append_column(
+            PARTITION_COLUMN, pa.repeat(pa.scalar(day, pa.date32()), batch.num_rows)
+        )
         for batch in file.iter_batches(batch_size=BATCH_ROWS)
     )
+    return stamp_all(batches, context)
+
+
+def _swap(
+    warehouse: Warehouse,
+    files: Mapping[date, tuple[Path, pq.ParquetFile]],
+    context: LoadContext,
+) -> list[WindowResult]:
+    """Replace the days' partitions in one load; if that fails, a day at a time, so only the
+    day the warehouse refuses is quarantined."""
+    if not files:
+        return []
+    parts = {day: _day_batches(file, day, context) for day, (_, file) in files.items()}
     try:
-        result = warehouse.replace_partition(
-            EVENTS_TABLE, stamp_all(batches, context), column=PARTITION_COLUMN, value=day
-        )
+        warehouse.replace_partitions(EVENTS_TABLE, parts, column=PARTITION_COLUMN)
     except WarehouseError as error:
-        return _refuse(warehouse, path, day, context, str(error))
-    return WindowResult(EVENTS_TABLE, day, day, result.rows, True)
+        if len(files) == 1:
+            ((day, (path, _)),) = files.items()
+            return [_refuse(warehouse, path, day, context, str(error))]
+        return [r for day, f in files.items() for r in _swap(warehouse, {day: f}, context)]
+    return [
+        WindowResult(EVENTS_TABLE, day, day, file.metadata.num_rows, True)
+        for day, (_, file) in files.items()
+    ]
 
 
 def load_export_days(
@@ -149,7 +169,8 @@ def load_export_days(
     context: LoadContext,
     gate: QualityGate | None = None,
 ) -> tuple[list[WindowResult], dict[date, ExportNotReadyError]]:
-    """Check a few days' exports together, then replace each day's partition in bounded batches.
+    """Check a few days' exports together, then swap their partitions in one load (bounded
+    batches).
 
     When the joint check fails, each day is checked alone, so only the bad days are quarantined.
     Returns the results, and the days that have no export (yet) with the source's reason.
@@ -180,12 +201,12 @@ def load_export_days(
             or not files
             or gate_days(gate, {d: f for d, (_, f) in files.items()}) is None
         )
-        for day, (path, file) in files.items():
+        for day, (path, file) in list(files.items()):
             problem = None if joint_ok else gate_days(gate, {day: file})  # type: ignore[arg-type]
             if problem is not None:
                 results.append(_refuse(warehouse, path, day, context, problem))
-            else:
-                results.append(_swap(warehouse, path, file, day, context))
+                del files[day]
+        results += _swap(warehouse, files, context)
     return sorted(results, key=lambda r: r.first), missing
 
 

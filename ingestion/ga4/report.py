@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 import pyarrow as pa
 
 from ingestion.common.loader import WindowResult, load_window
 from ingestion.common.metadata import LoadContext
 from ingestion.common.quality import QualityGate
+from ingestion.common.windows import windows
 from mdp.warehouse import Warehouse
 
 from .client import Ga4ReportClient
@@ -19,17 +19,10 @@ from .schema import ADDITIVE_METRICS, column_name, report_schema
 log = logging.getLogger(__name__)
 
 
-def windows(first: date, last: date, days_per_window: int) -> Iterator[tuple[date, date]]:
-    """Consecutive windows of whole days covering first..last (the last one may be shorter)."""
-    start = first
-    while start <= last:
-        end = min(start + timedelta(days=days_per_window - 1), last)
-        yield start, end
-        start = end + timedelta(days=1)
-
-
 def _with_property(page: pa.Table, property_id: str) -> pa.Table:
-    return page.add_column(0, "property_id", pa.array([property_id] * page.num_rows, pa.string()))
+    return page.add_column(
+        0, "property_id", pa.repeat(pa.scalar(property_id, pa.string()), page.num_rows)
+    )
 
 
 def _source_totals(

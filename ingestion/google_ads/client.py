@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
@@ -138,10 +139,14 @@ class AdsApi:
         self._client.credentials.refresh(google.auth.transport.requests.Request())
         log.info("google_ads: access token refreshed")
 
-    def fetch(self, customer_id: str, stream: Stream, day: Any = None) -> pa.Table | None:
-        """The whole result of one stream query (one day of a daily stream) as Arrow."""
-        query = stream.query(day)
-        label = f"google_ads {stream.name} customer {customer_id}" + (f" {day}" if day else "")
+    def fetch(
+        self, customer_id: str, stream: Stream, window: tuple[date, date] | None = None
+    ) -> pa.Table | None:
+        """The whole result of one stream query (a date window of a daily stream) as Arrow."""
+        query = stream.query(window)
+        label = f"google_ads {stream.name} customer {customer_id}" + (
+            f" {window[0]}..{window[1]}" if window else ""
+        )
 
         def run() -> pa.Table | None:
             service = self._connect()

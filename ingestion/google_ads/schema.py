@@ -29,7 +29,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Stream:
-    """A GAQL query shape and the raw table it loads (`daily`: one query per day, date-keyed)."""
+    """A GAQL query shape and its raw table (`daily`: date-segmented, queried by window)."""
 
     name: str
     resource: str
@@ -37,13 +37,15 @@ class Stream:
     schema: StreamSchema
     daily: bool = False
 
-    def query(self, day: date | None = None) -> str:
-        """The GAQL for this stream (for one day when it is date-segmented)."""
+    def query(self, window: tuple[date, date] | None = None) -> str:
+        """The GAQL for this stream (over a date window when it is date-segmented: one day per
+        row for the daily metrics, the window's sum for the account totals)."""
         text = f"SELECT {', '.join(c.gaql for c in self.columns)} FROM {self.resource}"
         if self.daily:
-            if day is None:
-                raise ValueError(f"{self.name} is queried one day at a time")
-            text += f" WHERE segments.date = '{day.isoformat()}'"
+            if window is None:
+                raise ValueError(f"{self.name} is queried over a date window")
+            first, last = window
+            text += f" WHERE segments.date BETWEEN '{first.isoformat()}' AND '{last.isoformat()}'"
         return text
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -14,8 +13,7 @@ from ingestion.common.loader import WindowResult, load_window, quarantine
 from ingestion.common.metadata import LoadContext
 from ingestion.common.quality import QualityGate
 from ingestion.common.state import StreamState
-from ingestion.common.windows import with_lookback
-from mdp.runtime.dates import days
+from ingestion.common.windows import LOAD_WINDOW_DAYS, windows, with_lookback
 from mdp.warehouse import Warehouse
 
 from .client import AdsApi
@@ -36,7 +34,7 @@ class SyncOptions:
     lookback_days: int = DEFAULT_LOOKBACK_DAYS
     #: Days per load window: one quality check, one merge, and what a bad batch quarantines.
     #: Extraction and retries stay per customer per day whatever this is; 1 isolates bad days.
-    window_days: int = 7
+    window_days: int = LOAD_WINDOW_DAYS
     #: Whether an explicit window may start earlier to fill a gap since the stored cursor.
     fill_gaps: bool = True
     reconcile: bool = True
@@ -102,7 +100,7 @@ def sync(
             _load_attributes(warehouse, api, stream, (first, last), context, gate)
         )
     advancing = True
-    for chunk in _chunks(list(days(first, last)), options.window_days):
+    for chunk in windows(first, last, options.window_days):
         result = _load_metrics(warehouse, api, chunk, context, gate, options.reconcile)
         summary.results.append(result)
         advancing = advancing and result.loaded
@@ -111,13 +109,6 @@ def sync(
             cursor = chunk[-1]
             state.advance(AD_METRICS_DAILY.name, cursor.isoformat())
     return summary
-
-
-def _chunks(items: Sequence[date], size: int) -> Iterator[Sequence[date]]:
-    if size < 1:
-        raise ValueError("window_days must be at least 1")
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _load_attributes(
@@ -137,22 +128,21 @@ def _load_attributes(
 def _load_metrics(
     warehouse: Warehouse,
     api: AdsApi,
-    chunk: Sequence[date],
+    chunk: tuple[date, date],
     context: LoadContext,
     gate: QualityGate | None,
     reconcile: bool,
 ) -> WindowResult:
-    """One load window of daily ad metrics: one query per customer per day, then one merge."""
+    """One load window of daily ad metrics: one SearchStream per customer, then one merge."""
     batches: list[pa.Table] = []
     totals = dict.fromkeys(RECONCILED, 0.0)
-    for day in chunk:
-        for customer in api.connection.customer_ids:
-            rows = api.fetch(customer, AD_METRICS_DAILY, day)
-            if rows is not None:
-                batches.append(rows)
-            if reconcile:
-                _add_totals(totals, api.fetch(customer, CUSTOMER_TOTALS, day))
     window = (chunk[0], chunk[-1])
+    for customer in api.connection.customer_ids:
+        rows = api.fetch(customer, AD_METRICS_DAILY, window)
+        if rows is not None:
+            batches.append(rows)
+        if reconcile:
+            _add_totals(totals, api.fetch(customer, CUSTOMER_TOTALS, window))
     if reconcile and not batches and any(totals.values()):
         # load_window skips an empty window, but the account says there was delivery
         reason = f"{AD_METRICS_DAILY.schema.table}: no ad rows, but the account reports {totals}"

@@ -132,7 +132,7 @@ def to_arrow(
         values = [record.get(name) for record in records]
         columns[name] = _column(values, arrow_type(kind), name, table)
     if "IsDeleted" not in columns:  # objects that cannot be soft-deleted (e.g. User in real orgs)
-        columns["IsDeleted"] = pa.array([False] * len(records), pa.bool_())
+        columns["IsDeleted"] = pa.repeat(pa.scalar(False, pa.bool_()), len(records))
     return pa.table(columns)
 
 

@@ -70,6 +70,25 @@ def iter_batches(data: ArrowData) -> Iterator[pa.RecordBatch]:
         yield from data
 
 
+def only_partition(
+    table: TableRef, data: ArrowData, column: str, value: date
+) -> Iterator[pa.RecordBatch]:
+    """Pass the batches through, refusing (SchemaMismatchError) a row outside partition `value`."""
+    import pyarrow.compute as pc
+
+    for batch in iter_batches(data):
+        if column not in batch.schema.names:
+            raise SchemaMismatchError(f"batch for {table} lacks partition column {column!r}")
+        values = batch.column(column).cast(pa.date32())
+        inside = pc.sum(pc.equal(values, pa.scalar(value, pa.date32()))).as_py() or 0
+        if batch.num_rows - inside:
+            raise SchemaMismatchError(
+                f"batch for {table} partition {column}={value} has {batch.num_rows - inside} "
+                "row(s) from other dates; nothing was replaced"
+            )
+        yield batch
+
+
 def staging_name(table: TableRef) -> str:
     """A unique name for a batch's staging table."""
     return f"_stage_{table.name}_{uuid.uuid4().hex[:12]}"
@@ -143,6 +162,27 @@ class Warehouse(ABC):
         self, table: str | TableRef, data: ArrowData, *, column: str, value: date
     ) -> LoadResult:
         """Atomically swap the rows of one date partition for the batch."""
+
+    def replace_partitions(
+        self, table: str | TableRef, parts: Mapping[date, ArrowData], *, column: str
+    ) -> LoadResult:
+        """Swap several date partitions, each for its own rows (a backfill's days in one go).
+
+        Backends that can do it in one transaction override this; the default swaps one
+        partition at a time, each atomically.
+        """
+        ref = TableRef.parse(table)
+        results = [
+            self.replace_partition(ref, data, column=column, value=day)
+            for day, data in sorted(parts.items())
+        ]
+        return LoadResult(
+            str(ref),
+            sum(r.rows for r in results),
+            inserted=sum(r.inserted for r in results),
+            updated=0,
+            deleted=sum(r.deleted for r in results),
+        )
 
     @abstractmethod
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:

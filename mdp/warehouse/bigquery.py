@@ -9,12 +9,11 @@ from datetime import date, datetime, timedelta
 from typing import IO, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from google.api_core.exceptions import GoogleAPIError, NotFound
 from google.cloud import bigquery
 
-from mdp.errors import SchemaMismatchError, WarehouseError
+from mdp.errors import WarehouseError
 from mdp.settings import BigQuerySettings
 from mdp.warehouse import sql
 from mdp.warehouse.base import (
@@ -27,6 +26,7 @@ from mdp.warehouse.base import (
     check_key_profile,
     check_keys,
     iter_batches,
+    only_partition,
     staging_name,
 )
 
@@ -138,14 +138,12 @@ class BigQueryWarehouse(Warehouse):
         except NotFound:
             return []
 
-    def _write_parquet(self, data: ArrowData, sink: IO[bytes], check: Any = None) -> int:
+    def _write_parquet(self, data: ArrowData, sink: IO[bytes]) -> int:
         """Spool the batches to Parquet (bounded memory); return the row count."""
         writer: pq.ParquetWriter | None = None
         rows = 0
         try:
             for batch in iter_batches(data):
-                if check is not None:
-                    check(batch)
                 if writer is None:
                     writer = pq.ParquetWriter(sink, batch.schema)
                 writer.write_batch(batch)
@@ -248,20 +246,9 @@ class BigQueryWarehouse(Warehouse):
         """One load job with WRITE_TRUNCATE into the `table$YYYYMMDD` partition: atomic."""
         ref = TableRef.parse(table)
 
-        def only_this_day(batch: pa.RecordBatch) -> None:
-            if column not in batch.schema.names:
-                raise SchemaMismatchError(f"batch for {ref} lacks partition column {column!r}")
-            values = batch.column(column).cast(pa.date32())
-            outside = batch.num_rows - pc.sum(pc.equal(values, pa.scalar(value))).as_py()
-            if outside:
-                raise SchemaMismatchError(
-                    f"batch for {ref} partition {column}={value} has {outside} row(s) "
-                    "from other dates; nothing was replaced"
-                )
-
         self.ensure_schema(ref.schema)
         with tempfile.TemporaryFile() as sink:
-            rows = self._write_parquet(data, sink, check=only_this_day)
+            rows = self._write_parquet(only_partition(ref, data, column, value), sink)
             config = bigquery.LoadJobConfig(
                 write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
                 time_partitioning=bigquery.TimePartitioning(field=column),

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from mdp.errors import SchemaMismatchError, WarehouseError
+from mdp.errors import WarehouseError
 from mdp.warehouse import sql
 from mdp.warehouse.base import (
     STATE_TABLE,
@@ -22,6 +22,7 @@ from mdp.warehouse.base import (
     check_key_profile,
     check_keys,
     iter_batches,
+    only_partition,
     staging_name,
 )
 
@@ -91,26 +92,23 @@ class DuckDBWarehouse(Warehouse):
         """Copy the batches into a temporary table, one bounded batch at a time."""
         stage = _D.ident(staging_name(table))
         rows = 0
-        for batch in iter_batches(data):
-            self.con.register("_mdp_batch", batch)
-            try:
-                if rows == 0 and not self._exists_temp(stage):
-                    self._run(f"create temp table {stage} as select * from _mdp_batch")
-                else:
-                    self._run(f"insert into {stage} by name select * from _mdp_batch")
-            finally:
-                self.con.unregister("_mdp_batch")
-            rows += batch.num_rows
-        if not self._exists_temp(stage):
-            return "", 0
-        return stage, rows
-
-    def _exists_temp(self, stage: str) -> bool:
-        name = stage.strip('"')
-        found = self._scalar(
-            "select count(*) from duckdb_tables() where temporary and table_name = $n", {"n": name}
-        )
-        return bool(found)
+        try:
+            for batch in iter_batches(data):
+                if not batch.num_rows:
+                    continue
+                self.con.register("_mdp_batch", batch)
+                try:
+                    if rows == 0:
+                        self._run(f"create temp table {stage} as select * from _mdp_batch")
+                    else:
+                        self._run(f"insert into {stage} by name select * from _mdp_batch")
+                finally:
+                    self.con.unregister("_mdp_batch")
+                rows += batch.num_rows
+        except BaseException:
+            self._run(f"drop table if exists {stage}")
+            raise
+        return (stage, rows) if rows else ("", 0)
 
     def _validate_keys(self, table: TableRef, stage: str, keys: Sequence[str]) -> None:
         check_keys(table, list(self._columns(stage)), keys)
@@ -184,42 +182,50 @@ class DuckDBWarehouse(Warehouse):
     def replace_partition(
         self, table: str | TableRef, data: ArrowData, *, column: str, value: date
     ) -> LoadResult:
+        return self.replace_partitions(table, {value: data}, column=column)
+
+    def replace_partitions(
+        self, table: str | TableRef, parts: Mapping[date, ArrowData], *, column: str
+    ) -> LoadResult:
+        """Delete the days and insert their rows in one transaction: all the days swap, or none
+        does. Batches go straight into the table (no staging copy: nested exports are costly
+        to copy twice); each is checked to belong to its day before it is written."""
         ref = TableRef.parse(table)
-        stage, rows = self._stage(ref, data)
-        try:
-            if rows:
-                self._check_partition(ref, stage, column, value)
-
-            def work() -> LoadResult:
-                target = self._name(ref)
-                if rows:
-                    self._prepare_target(ref, stage)
-                elif not self.table_exists(ref):
-                    return LoadResult(str(ref), 0, 0, 0)
-                literal = f"date '{value.isoformat()}'"
-                removed = int(self._scalar(sql.delete_partition_sql(_D, target, column, literal)))
-                if rows:
-                    self._run(f"insert into {target} by name select * from {stage}")
-                return LoadResult(str(ref), rows, inserted=rows, updated=0, deleted=removed)
-
-            result: LoadResult = self._in_transaction(ref, work)
-            return result
-        finally:
-            if stage:
-                self._run(f"drop table if exists {stage}")
-
-    def _check_partition(self, table: TableRef, stage: str, column: str, value: date) -> None:
-        if column not in self._columns(stage):
-            raise SchemaMismatchError(f"batch for {table} lacks partition column {column!r}")
-        outside = self._scalar(
-            f"select count(*) from {stage} where {_D.ident(column)} is distinct from $v",
-            {"v": value},
+        target = self._name(ref)
+        checked = (
+            batch
+            for day, data in sorted(parts.items())
+            for batch in only_partition(ref, data, column, day)
         )
-        if outside:
-            raise SchemaMismatchError(
-                f"batch for {table} partition {column}={value} has {outside} row(s) "
-                "from other dates; nothing was replaced"
-            )
+
+        def work() -> LoadResult:
+            removed = 0
+            if self.table_exists(ref):
+                removed = int(
+                    self._scalar(
+                        f"delete from {target} where {_D.ident(column)} in "
+                        "(select unnest($days::date[]))",
+                        {"days": sorted(parts)},
+                    )
+                )
+            rows = 0
+            schema: pa.Schema | None = None
+            for batch in checked:
+                if not batch.num_rows:
+                    continue
+                self.con.register("_mdp_batch", batch)
+                try:
+                    if batch.schema != schema:  # create the table, or add new columns
+                        self._prepare_target(ref, "_mdp_batch")
+                        schema = batch.schema
+                    self._run(f"insert into {target} by name select * from _mdp_batch")
+                finally:
+                    self.con.unregister("_mdp_batch")
+                rows += batch.num_rows
+            return LoadResult(str(ref), rows, inserted=rows, updated=0, deleted=removed)
+
+        result: LoadResult = self._in_transaction(ref, work)
+        return result
 
     def query(self, sql_text: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         """Run a query (named parameters as `$name`) and return Arrow."""

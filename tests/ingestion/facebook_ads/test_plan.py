@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from itertools import pairwise
 
-from ingestion.facebook_ads.sync import load_windows, plan
+from ingestion.facebook_ads.sync import plan
 
 
 def test_short_ranges_are_pulled_day_by_day_long_ones_by_monthly_jobs() -> None:
@@ -19,11 +18,3 @@ def test_short_ranges_are_pulled_day_by_day_long_ones_by_monthly_jobs() -> None:
         (date(2025, 3, 4), date(2025, 3, 5)),
     ]
     assert all(use_async for _, use_async in jobs)
-
-
-def test_load_windows_cover_the_chunk_without_gaps_or_overlap() -> None:
-    windows = load_windows((date(2025, 1, 1), date(2025, 1, 31)), 7)
-    assert windows[0] == (date(2025, 1, 1), date(2025, 1, 7))
-    assert windows[-1] == (date(2025, 1, 29), date(2025, 1, 31))
-    assert sum((w[1] - w[0]).days + 1 for w in windows) == 31
-    assert all((b[0] - a[1]).days == 1 for a, b in pairwise(windows))

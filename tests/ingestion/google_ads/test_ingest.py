@@ -145,7 +145,9 @@ def test_faults_give_the_same_tables_and_the_log_shows_retries(
     emulator, conn = start(tiny_world, home, faults)
     try:
         with caplog.at_level(logging.DEBUG):
-            run(conn, "2025-02-01", "2025-02-21", params={"lookback_days": 0}, timeout_seconds=2.0)
+            # day-sized windows: enough calls (66) for every fault kind to be injected
+            params = {"lookback_days": 0, "window_days": 1}
+            run(conn, "2025-02-01", "2025-02-21", params=params, timeout_seconds=2.0)
         injected = dict(emulator.service.faults.injected)
     finally:
         emulator.stop()
@@ -175,7 +177,7 @@ def test_faults_give_the_same_tables_and_the_log_shows_retries(
 def test_rerun_and_backfill_equal_daily_runs(clean, settings, run, tmp_path, monkeypatch) -> None:
     conn = clean[1]
     lookback = {"lookback_days": 1}  # small: 30 daily runs must stay quick
-    run(conn, "2025-04-01", "2025-04-30", params=lookback)  # 7-day load windows
+    run(conn, "2025-04-01", "2025-04-30", params=lookback)  # one 31-day load window
     backfill = checksum(settings)
     run(conn, "2025-04-30", params=lookback, run_id="rerun")  # rerun of a day: no change
     assert checksum(settings) == backfill

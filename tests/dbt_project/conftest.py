@@ -66,6 +66,8 @@ def built_warehouse(tiny_world: Any, tmp_path_factory: pytest.TempPathFactory) -
             capture_output=True,
             text=True,
             check=False,
+            # this checkout's mdp (and so its dbt_project/), whichever one the venv points at
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
         )
         assert build.returncode == 0, f"dbt build failed:\n{build.stdout[-6000:]}"
         yield path

@@ -1,3 +1,25 @@
+{#- The event_params the marts read, unnested once here: key → (value type, column name). -#}
+{%- set event_params = [
+    ('ga_session_id', 'int', 'ga_session_id'),
+    ('ga_session_number', 'int', 'ga_session_number'),
+    ('page_location', 'string', 'page_location'),
+    ('page_referrer', 'string', 'page_referrer'),
+    ('page_title', 'string', 'page_title'),
+    ('engagement_time_msec', 'int', 'engagement_time_msec'),
+    ('value', 'number', 'event_value'),
+    ('currency', 'string', 'currency'),
+    ('transaction_id', 'string', 'transaction_id'),
+    ('form_id', 'string', 'form_id'),
+    ('form_name', 'string', 'form_name'),
+    ('experiment_id', 'string', 'experiment_id'),
+    ('variant_id', 'string', 'variant_id'),
+    ('source', 'string', 'event_source'),
+    ('medium', 'string', 'event_medium'),
+    ('campaign', 'string', 'event_campaign'),
+    ('content', 'string', 'event_content'),
+    ('term', 'string', 'event_term'),
+] -%}
+
 with
 
 source as (
@@ -20,12 +42,37 @@ renamed as (
         event_name,
         user_pseudo_id,
         user_id,
-        {{ ga4_event_param('ga_session_id', 'int') }} as ga_session_id,
-        {{ ga4_event_param('ga_session_number', 'int') }} as ga_session_number,
-        {{ ga4_event_param('page_location') }} as page_location,
-        {{ ga4_event_param('page_referrer') }} as page_referrer,
+        {%- for key, value_type, column in event_params %}
+            {{ ga4_event_param(key, value_type) }} as {{ column }},
+        {%- endfor %}
+        {{ ga4_event_param('session_engaged') }} = '1' as session_engaged,
+        batch_event_index,
+        collected_traffic_source.manual_source as manual_source,
+        collected_traffic_source.manual_medium as manual_medium,
+        collected_traffic_source.manual_campaign_id as manual_campaign_id,
+        collected_traffic_source.manual_campaign_name as manual_campaign_name,
+        collected_traffic_source.manual_content as manual_content,
+        collected_traffic_source.manual_term as manual_term,
+        collected_traffic_source.gclid as gclid,
+        session_traffic_source_last_click.cross_channel_campaign.source as last_click_source,
+        session_traffic_source_last_click.cross_channel_campaign.medium as last_click_medium,
+        session_traffic_source_last_click.cross_channel_campaign.campaign_name
+            as last_click_campaign,
+        session_traffic_source_last_click.cross_channel_campaign.default_channel_group
+            as last_click_channel_group,
+        traffic_source.source as first_user_source,
+        traffic_source.medium as first_user_medium,
+        traffic_source.name as first_user_campaign,
         device.category as device_category,
+        device.operating_system as operating_system,
+        device.web_info.browser as browser,
         geo.country as country,
+        geo.city as city,
+        ecommerce.transaction_id as ecommerce_transaction_id,
+        ecommerce.purchase_revenue as purchase_revenue,
+        ecommerce.purchase_revenue_in_usd as purchase_revenue_in_usd,
+        ecommerce.total_item_quantity as item_quantity,
+        ecommerce.unique_items as unique_items,
         _mdp_loaded_at as loaded_at
 
     from source

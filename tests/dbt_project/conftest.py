@@ -7,8 +7,6 @@ them with the world's ground truth.
 
 from __future__ import annotations
 
-import importlib
-import json
 import os
 import subprocess
 import sys
@@ -19,32 +17,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from mdp.pipeline import SOURCES
-
-
-def _ingest_world(world: Any, home: Path) -> None:
-    from sandbox.emulators.faults import FaultConfig
-    from sandbox.runner import merge_connections, start_emulators
-    from sandbox.world import write_ga4_export
-
-    export_dir = home / "ga4_export"
-    write_ga4_export(world, export_dir)
-    emulators, infos = start_emulators(world, FaultConfig(), home)
-    try:
-        base = {
-            "mdp_ga4": {
-                "conn_type": "google_cloud_platform",
-                "extra": {"export_path": str(export_dir)},
-            }
-        }
-        for conn_id, conn in merge_connections(infos, base).items():
-            os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(conn)
-        window = {"start": world.config.start.isoformat(), "end": world.config.end.isoformat()}
-        for source in SOURCES:
-            importlib.import_module(f"ingestion.{source}").ingest(window, None, "dbt-test")
-    finally:
-        for emulator in emulators:
-            emulator.stop()
+from benchmarks._world_pipeline import ingest_world
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +31,7 @@ def built_warehouse(tiny_world: Any, tmp_path_factory: pytest.TempPathFactory) -
     os.environ["MDP_DUCKDB_PATH"] = str(path)
     get_settings.cache_clear()
     try:
-        _ingest_world(tiny_world, home)
+        ingest_world(tiny_world, home, run_id="dbt-test")
         # a separate process, as users run it (and dbt-duckdb's connection closes with it)
         mdp = Path(sys.executable).parent / "mdp"
         build = subprocess.run(

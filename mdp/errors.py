@@ -29,3 +29,7 @@ class SchemaMismatchError(WarehouseError):
 
 class PipelineError(MdpError):
     """A DAG run or pipeline stage failed."""
+
+
+class TransformError(MdpError):
+    """dbt failed to build a model or a test failed."""

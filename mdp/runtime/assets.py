@@ -20,3 +20,19 @@ SOURCES_LANDED = (
     table_asset("raw.google_ads_ad_metrics_daily"),
     table_asset("raw.salesforce_opportunity"),
 )
+
+#: The marts analysts, ML and activation read: the transform DAG's outlets.
+MARTS = tuple(
+    table_asset(f"marts.{name}")
+    for name in (
+        "fct_ad_performance_daily",
+        "fct_sessions",
+        "fct_leads",
+        "fct_opportunities",
+        "fct_attribution_credits",
+        "fct_channel_roi_daily",
+        "fct_mrr_monthly",
+        "fct_customer_months",
+        "fct_experiment_results",
+    )
+)

@@ -40,3 +40,12 @@ def run_dbt(settings: Settings, args: list[str]) -> int:
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     result = dbtRunner().invoke([*args, *project])
     return 0 if result.success else 1
+
+
+def build(settings: Settings | None = None) -> None:
+    """`dbt build` of the whole project; raises TransformError when a model or test fails."""
+    from mdp.errors import TransformError
+    from mdp.settings import get_settings
+
+    if run_dbt(settings or get_settings(), ["build"]) != 0:
+        raise TransformError("dbt build failed: see the task log for the failing model or test")

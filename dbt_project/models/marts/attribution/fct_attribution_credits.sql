@@ -80,24 +80,24 @@ credits as (
 unpivoted as (
 
     {% for model in models %}
-    select
-        touchpoint_key,
-        conversion_id,
-        conversion_type,
-        conversion_date,
-        touchpoint_number,
-        touch_count,
-        session_key,
-        channel,
-        source,
-        medium,
-        campaign,
-        revenue,
-        '{{ model }}' as attribution_model,
-        cast({{ model }} as {{ type_double() }}) as credit
+        select
+            touchpoint_key,
+            conversion_id,
+            conversion_type,
+            conversion_date,
+            touchpoint_number,
+            touch_count,
+            session_key,
+            channel,
+            source,
+            medium,
+            campaign,
+            revenue,
+            '{{ model }}' as attribution_model,
+            cast({{ model }} as {{ type_double() }}) as credit
 
-    from credits
-    {% if not loop.last %}union all{% endif %}
+        from credits
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),

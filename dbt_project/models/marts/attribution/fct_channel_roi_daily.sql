@@ -43,8 +43,8 @@ spend_by_campaign as (
 attribution_models as (
 
     {% for model in models %}
-    select '{{ model }}' as attribution_model
-    {% if not loop.last %}union all{% endif %}
+        select '{{ model }}' as attribution_model
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),

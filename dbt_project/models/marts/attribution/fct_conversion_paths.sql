@@ -73,7 +73,7 @@ unattributed as (
         cast(null as {{ dbt.type_string() }}) as session_key,
         anchor_at as touched_at,
         'Unattributed' as channel,
-        cast(null as {{ dbt.type_string() }}) as source,
+        cast(null as {{ dbt.type_string() }}) as source,  -- noqa: RF04
         cast(null as {{ dbt.type_string() }}) as medium,
         cast(null as {{ dbt.type_string() }}) as campaign,
         cast(0 as {{ type_double() }}) as days_before_conversion

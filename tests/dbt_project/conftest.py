@@ -43,11 +43,11 @@ def built_warehouse(tiny_world: Any, tmp_path_factory: pytest.TempPathFactory) -
             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
         )
         assert build.returncode == 0, f"dbt build failed:\n{build.stdout[-6000:]}"
-        yield path
-    finally:
+    finally:  # the variables set here must not leak into later tests
         os.environ.clear()
         os.environ.update(saved)
         get_settings.cache_clear()
+    yield path
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,12 @@ UV_VERSION := 0.13.8
 BOOTSTRAP := .local/bootstrap
 UV := $(BOOTSTRAP)/bin/uv
 VENV := .venv
+BENCH_ENV := .local/bench-env
 MDP := $(VENV)/bin/mdp
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test pytest lint format airflow mlflow-ui docs bench clean
+.PHONY: help setup demo test pytest lint format airflow mlflow-ui docs bench bench-env clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -62,8 +63,16 @@ docs: setup ## dbt docs on http://127.0.0.1:8081
 	$(MDP) dbt docs generate
 	$(MDP) dbt docs serve --host 127.0.0.1 --port 8081 --no-browser
 
-bench: setup ## Run the benchmarks and print their figures
+bench: setup $(BENCH_ENV)/.synced ## Run the benchmarks and print their figures
 	$(VENV)/bin/python -m benchmarks
+
+# Benchmark-only reference packages (channelattribution builds from source, ~2 min), never in .venv.
+$(BENCH_ENV)/.synced: benchmarks/requirements-attribution.txt | $(UV)
+	$(UV) venv --quiet --python $(PYTHON) $(BENCH_ENV)
+	$(UV) pip install --python $(BENCH_ENV)/bin/python -r benchmarks/requirements-attribution.txt
+	@touch $@
+
+bench-env: $(BENCH_ENV)/.synced ## Benchmark-only environment (channelattribution)
 
 clean: ## Remove all local state and the environment
 	-$(MDP) sandbox down

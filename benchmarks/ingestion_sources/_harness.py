@@ -1,4 +1,6 @@
-"""What every connector benchmark shares: one child process per scale, peak RSS of that child."""
+"""What every connector benchmark shares: one child process per (scale, date range), the child's
+peak RSS, and one result shape: {"scale", "days", "streams": {name: {"rows", "s"}}, "peak_rss_mb"}.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +9,13 @@ import json
 import resource
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
+
+FULL_YEAR = 365
+
+Measure = Callable[[str, int, int], dict[str, Any]]
 
 
 def peak_rss_mb() -> float:
@@ -16,27 +23,59 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def per_scale(
-    script: str, measure: Callable[[str, int], dict[str, Any]], description: str
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Parse `--scales/--seed`; yield (scale, result) with each scale measured in a fresh child
-    (`--one SCALE`), so a scale's peak RSS is its own. In the child, print the result and exit."""
+def last_days(start: date, end: date, days: int) -> tuple[date, date]:
+    """The world's last `days` days (the whole world when it is shorter)."""
+    return max(start, end - timedelta(days=days - 1)), end
+
+
+def stream(rows: int, seconds: float) -> dict[str, Any]:
+    """One stream's figures."""
+    return {"rows": rows, "s": round(seconds, 2), "rows_s": int(rows / seconds) if seconds else 0}
+
+
+def run_child(script: str, scale: str, seed: int, days: int) -> dict[str, Any]:
+    """Measure one (scale, days) in a fresh process, so its peak RSS is its own."""
+    child = subprocess.run(
+        [sys.executable, script, "--one", scale, "--seed", str(seed), "--days", str(days)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode:
+        raise RuntimeError(f"{script} {scale} {days}d failed:\n{child.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    return result
+
+
+def print_result(source: str, result: dict[str, Any]) -> None:
+    """One line per stream."""
+    for name, figures in result["streams"].items():
+        print(
+            f"{source:<13}{name:<9}{result['scale']:<8}{result['days']:>5}{figures['rows']:>11,}"
+            f"{figures['s']:>9}{figures['rows_s']:>10,}{result['peak_rss_mb']:>13}",
+            flush=True,
+        )
+
+
+HEADER = (
+    f"{'connector':<13}{'stream':<9}{'scale':<8}{'days':>5}{'rows':>11}{'seconds':>9}"
+    f"{'rows/s':>10}{'peak RSS MB':>13}"
+)
+
+
+def main(script: str, source: str, measure: Measure, description: str) -> int:
+    """`--scales/--seed/--days`: print each scale's figures, each measured in a fresh child
+    (`--one SCALE`); in the child, print the result as JSON and exit."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--scales", nargs="+", default=["tiny", "small"])
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--days", type=int, default=FULL_YEAR, help="the world's last N days")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.seed)), flush=True)
-        sys.exit(0)
+        print(json.dumps(measure(args.one, args.seed, args.days)), flush=True)
+        return 0
+    print(HEADER)
     for scale in args.scales:
-        child = subprocess.run(
-            [sys.executable, script, "--one", scale, "--seed", str(args.seed)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if child.returncode:
-            print(f"{scale}: failed\n{child.stderr[-2000:]}", file=sys.stderr)
-            sys.exit(1)
-        yield scale, json.loads(child.stdout.strip().splitlines()[-1])
+        print_result(source, run_child(script, scale, args.seed, args.days))
+    return 0

@@ -1,32 +1,31 @@
-"""Meta Ads connector: rows/s and peak RSS for a full-year sync per world scale (own process each).
+"""Benchmark the Meta Ads connector: objects and ad-level daily insights for the world's last N
+days (a full year by default) per scale, against the Graph emulator, into a temporary DuckDB.
 
-`python benchmarks/ingestion_sources/facebook_ads.py [scale ...]`; default tiny and small.
-Each scale runs in a fresh process against the emulator, loading into a temporary DuckDB with
-the quality gate on (per-day windows), so peak RSS is that of one connector run.
+Each scale runs in its own process (peak RSS belongs to that scale alone), quality gate on,
+restatement lookback off (the range is the window), async report polls without sleeping.
+
+    python benchmarks/ingestion_sources/facebook_ads.py                     # tiny and small
+    python benchmarks/ingestion_sources/facebook_ads.py --scales medium     # choose scales
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-DEFAULT_SCALES = ("tiny", "small")
+from _harness import last_days, main, peak_rss_mb, stream
 
 
-def run_scale(scale: str) -> dict[str, object]:
-    """One full-year backfill at `scale`; runs inside the child process."""
-    home = Path(tempfile.mkdtemp(prefix=f"mdp-bench-meta-{scale}-"))
+def measure(scale: str, seed: int, days: int) -> dict[str, object]:
+    """Sync the world's last `days` days; rows/s and the process's peak RSS."""
+    home = Path(tempfile.mkdtemp(prefix="mdp-bench-meta-"))
     os.environ["MDP_HOME"] = str(home)
-    os.environ["MDP_DUCKDB_PATH"] = str(home / "warehouse.duckdb")
     logging.disable(logging.WARNING)
-    from ingestion.common.quality import QualityGate
+    from ingestion.common.quality import shared_gate
     from ingestion.facebook_ads import MetaConfig, sync
     from ingestion.facebook_ads.client import GraphClient
     from mdp.warehouse.duckdb import DuckDBWarehouse
@@ -34,56 +33,28 @@ def run_scale(scale: str) -> dict[str, object]:
     from sandbox.emulators.faults import FaultConfig
     from sandbox.world import WorldConfig, generate
 
-    world = generate(WorldConfig(scale=scale, seed=42))
+    world = generate(WorldConfig(scale=scale, seed=seed))
     emulator = FacebookAdsEmulator()
     info = emulator.start(world, FaultConfig(), home)
     extra = {**info.connections["mdp_facebook_ads"]["extra"], "async_poll_seconds": 0.01}
     config = MetaConfig.from_extra(extra, "mdp_facebook_ads").with_params({"lookback_days": 0})
-    gate = QualityGate()
-    first, last = world.config.start, world.config.end
-    started = time.perf_counter()
-    with DuckDBWarehouse(home / "warehouse.duckdb") as warehouse:
-        summary = sync(warehouse, GraphClient(config), first, last, "bench", True, gate)
-    seconds = time.perf_counter() - started
-    emulator.stop()
-    rows = sum(summary["rows"].values())
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    gate = shared_gate(False)  # GE's start-up is paid once per process, not per sync
+    first, last = last_days(world.config.start, world.config.end, days)
+    try:
+        started = time.perf_counter()
+        with DuckDBWarehouse(home / "warehouse.duckdb") as warehouse:
+            summary = sync(warehouse, GraphClient(config), first, last, "bench", True, gate)
+        seconds = time.perf_counter() - started
+    finally:
+        emulator.stop()
     return {
         "scale": scale,
-        "days": (last - first).days + 1,
-        "rows": rows,
+        "days": days,
+        "streams": {"all": stream(sum(summary["rows"].values()), seconds)},
         "requests": summary["requests"],
-        "seconds": round(seconds, 1),
-        "rows_per_s": round(rows / seconds),
-        "peak_rss_mb": round(peak_kb / 1024),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
-def main(scales: list[str]) -> int:
-    for scale in scales:
-        child = subprocess.run(
-            [sys.executable, __file__, "--child", scale],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(__file__).resolve().parents[2],
-        )
-        if child.returncode != 0:
-            print(f"facebook_ads {scale}: failed\n{child.stderr[-2000:]}")
-            return 1
-        result = json.loads(child.stdout.strip().splitlines()[-1])
-        print(
-            f"facebook_ads {result['scale']:>6}: {result['rows']:>7} rows over {result['days']} "
-            f"days in {result['seconds']:>6}s = {result['rows_per_s']:>6} rows/s, "
-            f"{result['requests']} requests, peak RSS {result['peak_rss_mb']} MB",
-            flush=True,
-        )
-    return 0
-
-
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-        print(json.dumps(run_scale(sys.argv[2]), default=str))
-        sys.exit(0)
-    sys.exit(main(sys.argv[1:] or list(DEFAULT_SCALES)))
+    sys.exit(main(__file__, "facebook_ads", measure, __doc__.splitlines()[0]))

@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import peak_rss_mb, per_scale
+from _harness import last_days, main, peak_rss_mb, stream
 
 
-def measure(scale: str, seed: int) -> dict[str, object]:
-    """Full-year sync of one world; rows/s per stream and the process's peak RSS."""
+def measure(scale: str, seed: int, days: int) -> dict[str, object]:
+    """Sync the world's last `days` days; rows/s per stream and the process's peak RSS."""
     home = Path(tempfile.mkdtemp(prefix="mdp-bench-ga4-"))
     os.environ["MDP_HOME"] = str(home)
     os.environ["MDP_DUCKDB_PATH"] = str(home / "warehouse.duckdb")
@@ -37,42 +37,30 @@ def measure(scale: str, seed: int) -> dict[str, object]:
     emulator = Ga4Emulator()
     info = emulator.start(world, FaultConfig(), home)
     connection = info.connections[CONNECTION_ID]
-    window = {"start": world.config.start.isoformat(), "end": world.config.end.isoformat()}
+    first, last = last_days(world.config.start, world.config.end, days)
+    window = {"start": first.isoformat(), "end": last.isoformat()}
     from ingestion.ga4 import ingest, quality_gate
 
     quality_gate()  # GE's start-up is paid once per process, not per sync
-    results = {"scale": scale}
+    streams = {}
     try:
-        for stream, extra in (
+        for name, extra in (
             ("report", {}),
             ("export", {"export_path": str(home / "export")}),
         ):
             conn = {**connection, "extra": dict(connection["extra"])}
-            if stream == "export":
+            if name == "export":
                 conn["extra"] = extra  # export only
             os.environ[f"AIRFLOW_CONN_{CONNECTION_ID.upper()}"] = json.dumps(conn)
             started = time.perf_counter()
-            summary = ingest(window, None, f"bench-{stream}")
+            summary = ingest(window, None, f"bench-{name}")
             seconds = time.perf_counter() - started
-            rows = summary[stream]["rows"]
-            results[stream] = {"rows": rows, "s": round(seconds, 1), "rows_s": int(rows / seconds)}
+            rows = summary[name]["rows"]
+            streams[name] = stream(rows, seconds)
     finally:
         emulator.stop()
-    results["peak_rss_mb"] = peak_rss_mb()
-    return results
-
-
-def main() -> int:
-    print(f"{'scale':<8}{'stream':<8}{'rows':>10}{'seconds':>10}{'rows/s':>10}{'peak RSS MB':>13}")
-    for scale, result in per_scale(__file__, measure, __doc__):
-        for stream in ("report", "export"):
-            r = result[stream]
-            print(
-                f"{scale:<8}{stream:<8}{r['rows']:>10,}{r['s']:>10}{r['rows_s']:>10,}"
-                f"{result['peak_rss_mb']:>13}"
-            )
-    return 0
+    return {"scale": scale, "days": days, "streams": streams, "peak_rss_mb": peak_rss_mb()}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__file__, "ga4", measure, __doc__.splitlines()[0]))

@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import peak_rss_mb, per_scale
+from _harness import last_days, main, peak_rss_mb, stream
 
 
-def measure(scale: str, seed: int) -> dict[str, object]:
-    """Full-year sync of one world (no lookback: the year is the window)."""
+def measure(scale: str, seed: int, days: int) -> dict[str, object]:
+    """Sync the world's last `days` days (no lookback: the range is the window)."""
     home = Path(tempfile.mkdtemp(prefix="mdp-bench-google-ads-"))
     os.environ["MDP_HOME"] = str(home)
     os.environ["MDP_DUCKDB_PATH"] = str(home / "warehouse.duckdb")
@@ -42,11 +42,8 @@ def measure(scale: str, seed: int) -> dict[str, object]:
     from ingestion.google_ads import ingest
 
     shared_gate(False)  # GE's start-up is paid once per process, not per sync
-    params = {
-        "start": world.config.start.isoformat(),
-        "end": world.config.end.isoformat(),
-        "lookback_days": 0,
-    }
+    first, last = last_days(world.config.start, world.config.end, days)
+    params = {"start": first.isoformat(), "end": last.isoformat(), "lookback_days": 0}
     try:
         started = time.perf_counter()
         summary = ingest(params, None, f"bench-{scale}", docs=False)
@@ -56,25 +53,12 @@ def measure(scale: str, seed: int) -> dict[str, object]:
     rows = sum(summary["rows"].values())
     return {
         "scale": scale,
-        "days": 365,
-        "rows": rows,
-        "metric_rows": summary["rows"]["raw.google_ads_ad_metrics_daily"],
+        "days": days,
+        "streams": {"all": stream(rows, seconds)},
         "windows": summary["windows"],
-        "s": round(seconds, 1),
-        "rows_s": int(rows / seconds),
         "peak_rss_mb": peak_rss_mb(),
     }
 
 
-def main() -> int:
-    for _, result in per_scale(__file__, measure, __doc__.splitlines()[0]):
-        print(
-            f"google_ads {result['scale']:>6}: {result['rows']:>7} rows in {result['s']:>6}s "
-            f"= {result['rows_s']:>6} rows/s ({result['windows']} windows), "
-            f"peak RSS {result['peak_rss_mb']} MB"
-        )
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__file__, "google_ads", measure, __doc__.splitlines()[0]))

@@ -20,11 +20,13 @@ from datetime import UTC, datetime
 from datetime import time as clock
 from pathlib import Path
 
-from _harness import peak_rss_mb, per_scale
+from _harness import FULL_YEAR, last_days, main, peak_rss_mb, stream
 
 
-def measure(scale: str, seed: int) -> dict[str, object]:
-    """One world: full sync with and without the gate; rows/s and the process's peak RSS."""
+def measure(scale: str, seed: int, days: int) -> dict[str, object]:
+    """One world: sync with and without the gate; rows/s and the process's peak RSS. A full
+    year is the whole org's history up to the world's last day (the first sync); fewer days are a
+    SystemModstamp backfill of the world's last `days` days."""
     home = Path(tempfile.mkdtemp(prefix="mdp-bench-sf-"))
     os.environ["MDP_HOME"] = str(home)
     from mdp.runtime.airflow_env import apply_airflow_env
@@ -44,8 +46,12 @@ def measure(scale: str, seed: int) -> dict[str, object]:
     import ingestion.salesforce as salesforce
 
     last_day = datetime.combine(world.config.end, clock(0), tzinfo=UTC)
+    params: dict[str, str] = {}
+    if days < FULL_YEAR:
+        first, last = last_days(world.config.start, world.config.end, days)
+        params = {"start": first.isoformat(), "end": last.isoformat()}
     salesforce.quality_gate(None)  # GE's start-up is paid once per process, not per sync
-    results: dict[str, object] = {"scale": scale}
+    streams = {}
     try:
         for mode, gated in (("gated", True), ("no_gate", False)):
             os.environ["MDP_DUCKDB_PATH"] = str(home / f"{mode}.duckdb")
@@ -53,27 +59,14 @@ def measure(scale: str, seed: int) -> dict[str, object]:
             if not gated:
                 salesforce.quality_gate = lambda docs_dir: None  # type: ignore[assignment]
             started = time.perf_counter()
-            summary = salesforce.ingest({}, last_day, f"bench-{mode}", docs=False)
+            summary = salesforce.ingest(params, last_day, f"bench-{mode}", docs=False)
             seconds = time.perf_counter() - started
             rows = summary["rows"]
-            results[mode] = {"rows": rows, "s": round(seconds, 2), "rows_s": int(rows / seconds)}
+            streams[mode] = stream(rows, seconds)
     finally:
         emulator.stop()
-    results["peak_rss_mb"] = peak_rss_mb()
-    return results
-
-
-def main() -> int:
-    print(f"{'scale':<8}{'mode':<9}{'rows':>10}{'seconds':>10}{'rows/s':>10}{'peak RSS MB':>13}")
-    for scale, result in per_scale(__file__, measure, __doc__):
-        for mode in ("gated", "no_gate"):
-            r = result[mode]
-            print(
-                f"{scale:<8}{mode:<9}{r['rows']:>10,}{r['s']:>10}{r['rows_s']:>10,}"
-                f"{result['peak_rss_mb']:>13}"
-            )
-    return 0
+    return {"scale": scale, "days": days, "streams": streams, "peak_rss_mb": peak_rss_mb()}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__file__, "salesforce", measure, __doc__.splitlines()[0]))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -208,24 +209,49 @@ class DuckDBWarehouse(Warehouse):
                         {"days": sorted(parts)},
                     )
                 )
-            rows = 0
-            schema: pa.Schema | None = None
-            for batch in checked:
-                if not batch.num_rows:
-                    continue
-                self.con.register("_mdp_batch", batch)
-                try:
-                    if batch.schema != schema:  # create the table, or add new columns
-                        self._prepare_target(ref, "_mdp_batch")
-                        schema = batch.schema
-                    self._run(f"insert into {target} by name select * from _mdp_batch")
-                finally:
-                    self.con.unregister("_mdp_batch")
-                rows += batch.num_rows
+            rows = self._insert_stream(ref, checked)
             return LoadResult(str(ref), rows, inserted=rows, updated=0, deleted=removed)
 
         result: LoadResult = self._in_transaction(ref, work)
         return result
+
+    def _insert_stream(self, table: TableRef, batches: Iterable[pa.RecordBatch]) -> int:
+        """Insert batches with one statement per run of same-schema batches: DuckDB scans the
+        stream once (a statement per batch costs ~1.5x on nested GA4 rows). A new schema first
+        creates the table or adds its new columns. Returns the rows inserted."""
+        target = self._name(table)
+        rows = 0
+        failure: list[BaseException] = []
+
+        def counted(group: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            nonlocal rows
+            try:
+                for batch in group:
+                    rows += batch.num_rows
+                    yield batch
+            except Exception as error:  # DuckDB would replace it with its own message
+                failure.append(error)
+                raise
+
+        nonempty = (batch for batch in batches if batch.num_rows)
+        for schema, group in groupby(nonempty, key=lambda batch: batch.schema):
+            self.con.register("_mdp_batch", schema.empty_table())
+            try:
+                self._prepare_target(table, "_mdp_batch")
+            finally:
+                self.con.unregister("_mdp_batch")
+            self.con.register(
+                "_mdp_batch", pa.RecordBatchReader.from_batches(schema, counted(group))
+            )
+            try:
+                self._run(f"insert into {target} by name select * from _mdp_batch")
+            except duckdb.Error:
+                if failure:
+                    raise failure[0] from None
+                raise
+            finally:
+                self.con.unregister("_mdp_batch")
+        return rows
 
     def query(self, sql_text: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         """Run a query (named parameters as `$name`) and return Arrow."""

@@ -1,0 +1,158 @@
+"""Journeys from the marts: converting paths (fct_conversion_paths) and non-converting ones.
+
+A conversion's journey is its path in marts.fct_conversion_paths. A non-converting journey is
+the channel sequence of the sessions (marts.fct_sessions) of a person without that conversion:
+a lead's client ids (marts.dim_identities) for leads and won deals, a client id for purchases.
+Its window ends at the lead's creation (leads that did not win) or else the person's last
+session, and reaches `lookback_days` back, as the converting paths do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from mdp.warehouse import Warehouse
+from ml.attribution.journeys import DEFAULT_SEP
+
+UNATTRIBUTED = "Unattributed"  # fct_conversion_paths' touchpoint for a conversion without one
+CONVERSION_TYPES = ("lead", "won_deal", "purchase")
+TOUCHPOINT_COLUMNS = (
+    "touchpoint_key",
+    "conversion_id",
+    "conversion_type",
+    "conversion_date",
+    "touchpoint_number",
+    "touch_count",
+    "session_key",
+    "channel",
+    "source",
+    "medium",
+    "campaign",
+    "revenue",
+)
+
+
+def touchpoints(warehouse: Warehouse, schema: str = "marts") -> pa.Table:
+    """Every touchpoint of every conversion, in path order."""
+    columns = ", ".join(TOUCHPOINT_COLUMNS)
+    return warehouse.query(
+        f"select {columns} from {schema}.fct_conversion_paths "
+        "order by conversion_id, touchpoint_number"
+    )
+
+
+def _sessions(warehouse: Warehouse, schema: str) -> pd.DataFrame:
+    # one lead per client id: a shared device must not duplicate its sessions
+    return warehouse.query(
+        f"""
+        with identities as (
+            select user_pseudo_id, min(lead_id) as lead_id
+            from {schema}.dim_identities
+            group by user_pseudo_id
+        )
+        select
+            sessions.user_pseudo_id,
+            identities.lead_id,
+            sessions.started_at,
+            sessions.session_key,
+            sessions.default_channel_group as channel
+        from {schema}.fct_sessions as sessions
+        left join identities on sessions.user_pseudo_id = identities.user_pseudo_id
+        """
+    ).to_pandas()
+
+
+def _conversions(warehouse: Warehouse, schema: str) -> pd.DataFrame:
+    return warehouse.query(
+        f"select conversion_type, lead_id, user_pseudo_id, anchor_at from {schema}.fct_conversions"
+    ).to_pandas()
+
+
+def converting_paths(points: pd.DataFrame, sep: str = DEFAULT_SEP) -> pd.DataFrame:
+    """One row per conversion with a touch: conversion_type, path, conversions=1, value."""
+    touched = points.loc[points["channel"] != UNATTRIBUTED]
+    touched = touched.sort_values(["conversion_id", "touchpoint_number"])
+    grouped = touched.groupby("conversion_id", sort=False)
+    return pd.DataFrame(
+        {
+            "conversion_type": grouped["conversion_type"].first(),
+            "path": grouped["channel"].agg(sep.join),
+            "conversions": 1.0,
+            "nulls": 0.0,
+            "value": grouped["revenue"].first().astype(np.float64),
+        }
+    ).reset_index(drop=True)
+
+
+def _windowed_paths(
+    sessions: pd.DataFrame,
+    key: pd.Series,
+    anchor: pd.Series | None,
+    lookback_days: int,
+    sep: str,
+) -> pd.DataFrame:
+    """Null paths: each key's session channels in (anchor - lookback, anchor], counted."""
+    frame = pd.DataFrame(
+        {
+            "key": key.to_numpy(),
+            "started_at": sessions["started_at"].to_numpy(),
+            "session_key": sessions["session_key"].to_numpy(),
+            "channel": sessions["channel"].to_numpy(),
+        }
+    )
+    last = frame.groupby("key")["started_at"].transform("max")
+    end = last if anchor is None else frame["key"].map(anchor).fillna(last)
+    inside = (frame["started_at"] <= end) & (
+        frame["started_at"] > end - pd.Timedelta(days=lookback_days)
+    )
+    frame = frame.loc[inside].sort_values(["key", "started_at", "session_key"])
+    paths = frame.groupby("key", sort=False)["channel"].agg(sep.join)
+    counted = paths.value_counts()
+    return pd.DataFrame(
+        {"path": counted.index.to_numpy(), "conversions": 0.0, "nulls": counted.to_numpy()}
+    )
+
+
+def non_converting_paths(
+    warehouse: Warehouse,
+    lookback_days: int = 90,
+    schema: str = "marts",
+    sep: str = DEFAULT_SEP,
+) -> pd.DataFrame:
+    """Per conversion type, the counted channel paths of people without such a conversion."""
+    sessions = _sessions(warehouse, schema)
+    conversions = _conversions(warehouse, schema)
+    lead_anchor = conversions.loc[conversions["conversion_type"] == "lead"].set_index("lead_id")[
+        "anchor_at"
+    ]
+    person = sessions["lead_id"].fillna("client:" + sessions["user_pseudo_id"])
+    frames = []
+    for conversion_type in CONVERSION_TYPES:
+        of_type = conversions.loc[conversions["conversion_type"] == conversion_type]
+        if conversion_type == "purchase":
+            converted = sessions["user_pseudo_id"].isin(of_type["user_pseudo_id"])
+            key, anchor = sessions["user_pseudo_id"], None
+        else:
+            converted = sessions["lead_id"].notna() & sessions["lead_id"].isin(of_type["lead_id"])
+            key, anchor = person, lead_anchor.astype(sessions["started_at"].dtype)
+        null_paths = _windowed_paths(
+            sessions.loc[~converted], key.loc[~converted], anchor, lookback_days, sep
+        )
+        frames.append(null_paths.assign(conversion_type=conversion_type, value=0.0))
+    return pd.concat(frames, ignore_index=True)
+
+
+def journeys(
+    warehouse: Warehouse,
+    lookback_days: int = 90,
+    schema: str = "marts",
+    sep: str = DEFAULT_SEP,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(touchpoints of every conversion, paths with conversions / nulls / value per type)."""
+    points = touchpoints(warehouse, schema).to_pandas()
+    converting = converting_paths(points, sep)
+    nulls = non_converting_paths(warehouse, lookback_days, schema, sep)
+    columns = ["conversion_type", "path", "conversions", "nulls", "value"]
+    return points, pd.concat([converting[columns], nulls[columns]], ignore_index=True)

@@ -79,3 +79,18 @@ def main(script: str, source: str, measure: Measure, description: str) -> int:
     for scale in args.scales:
         print_result(source, run_child(script, scale, args.seed, args.days))
     return 0
+
+
+def per_scale(script: str, measure: Measure, description: str) -> list[dict[str, Any]]:
+    """`--scales/--seed` for benchmarks other than a connector's: each scale's result, measured
+    in a fresh child (`--one SCALE`); in the child, print the result as JSON and exit."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--scales", nargs="+", default=["small", "medium"])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--days", type=int, default=FULL_YEAR, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.seed, args.days)), flush=True)
+        sys.exit(0)
+    return [run_child(script, scale, args.seed, args.days) for scale in args.scales]

@@ -106,24 +106,7 @@ joined as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            dbt.safe_cast("date_day", api.Column.translate_type("string")), "'|'",
-            "attribution_model", "'|'", "channel", "'|'", "campaign",
-        ])) }} as channel_roi_key,
-        date_day,
-        attribution_model,
-        channel,
-        campaign,
-        spend,
-        impressions,
-        clicks,
-        leads,
-        customers,
-        purchases,
-        attributed_revenue,
-        case when spend > 0 then attributed_revenue / spend end as roas,
-        case when leads > 0 then spend / leads end as cpl,
-        case when customers > 0 then spend / customers end as cac
+        {{ channel_roi_columns('date_day') }}
 
     from joined
 

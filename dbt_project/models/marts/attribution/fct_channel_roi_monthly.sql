@@ -30,24 +30,7 @@ monthly as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            dbt.safe_cast("month_start", api.Column.translate_type("string")), "'|'",
-            "attribution_model", "'|'", "channel", "'|'", "campaign",
-        ])) }} as channel_roi_key,
-        month_start,
-        attribution_model,
-        channel,
-        campaign,
-        spend,
-        impressions,
-        clicks,
-        leads,
-        customers,
-        purchases,
-        attributed_revenue,
-        case when spend > 0 then attributed_revenue / spend end as roas,
-        case when leads > 0 then spend / leads end as cpl,
-        case when customers > 0 then spend / customers end as cac
+        {{ channel_roi_columns('month_start') }}
 
     from monthly
 

@@ -174,6 +174,53 @@ def transform(
     raise typer.Exit(run_dbt(get_settings(), args))
 
 
+ModelArgument = Annotated[
+    str | None, typer.Argument(help="One catalogue model (default: all), e.g. lead_scoring")
+]
+SnapshotOption = Annotated[
+    date | None,
+    typer.Option(formats=["%Y-%m-%d"], help="Feature snapshot day (default: latest in the marts)"),
+]
+
+
+@app.command()
+def train(model: ModelArgument = None, snapshot: SnapshotOption = None) -> None:
+    """Train models on the marts, log them to MLflow, register them and apply promotion."""
+    from ml.catalog import select
+
+    settings = get_settings()
+    table = Table("model", "version", "ROC-AUC", "ECE", "alias", "why", title="Training runs")
+    for entry in select(model):
+        with console.status(f"training {entry.name} …"):
+            results = entry.run_train(settings, snapshot)
+        for r in results:
+            table.add_row(
+                r.registered_name,
+                r.version,
+                f"{r.metrics['roc_auc']:.3f}",
+                f"{r.metrics['ece']:.3f}",
+                "champion" if r.promotion.promoted else "challenger",
+                r.promotion.reason,
+            )
+    console.print(table)
+    console.print(f"MLflow: {settings.mlflow_uri} (browse with `make mlflow-ui`)")
+
+
+@app.command()
+def score(model: ModelArgument = None, snapshot: SnapshotOption = None) -> None:
+    """Score with each model's champion and merge the rows into its `scores` table."""
+    from ml.catalog import select
+
+    settings = get_settings()
+    table = Table("model", "table", "rows", title="Score tables")
+    for entry in select(model):
+        with console.status(f"scoring {entry.name} …"):
+            loads = entry.run_score(settings, snapshot)
+        for load in loads:
+            table.add_row(entry.name, load.table, str(load.rows))
+    console.print(table)
+
+
 @app.command(context_settings=PASSTHROUGH)
 def dbt(ctx: typer.Context) -> None:
     """Any dbt command with mdp's profile and target, e.g. `mdp dbt docs generate`."""

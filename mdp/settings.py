@@ -57,6 +57,22 @@ class ConnectionIds(BaseModel):
     alerts_webhook: str = "mdp_slack_alerts"
 
 
+class MlSettings(BaseModel):
+    """Model promotion and the cut-offs score tables apply (MDP_ML__<FIELD>)."""
+
+    min_roc_auc: float = Field(
+        default=0.75, ge=0.5, le=1.0, description="A model below this never becomes champion."
+    )
+    lead_hot_threshold: float = Field(default=0.30, gt=0.0, lt=1.0, description="Hot at or above.")
+    lead_warm_threshold: float = Field(
+        default=0.10, gt=0.0, lt=1.0, description="Warm at or above (and below hot)."
+    )
+    churn_high_threshold: float = Field(default=0.7, gt=0.0, lt=1.0, description="High above.")
+    churn_medium_threshold: float = Field(
+        default=0.4, gt=0.0, lt=1.0, description="Medium above (and not high)."
+    )
+
+
 class Settings(BaseSettings):
     """Everything mdp needs to know about where it runs. Secrets are SecretStr and never printed."""
 
@@ -80,6 +96,7 @@ class Settings(BaseSettings):
         default=None, description="Default: sqlite database under <home>/mlflow."
     )
     connections: ConnectionIds = Field(default_factory=ConnectionIds)
+    ml: MlSettings = Field(default_factory=MlSettings)
     sandbox: bool = Field(default=True, description="Point every source at the local emulators.")
     transform_mode: Literal["build", "cosmos"] = Field(
         default="build",
@@ -108,6 +125,11 @@ class Settings(BaseSettings):
     def mlflow_uri(self) -> str:
         """MLflow tracking URI (a local SQLite store unless configured)."""
         return self.mlflow_tracking_uri or f"sqlite:///{self.home / 'mlflow' / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        """Where runs store their artifacts when tracking to the local SQLite store."""
+        return self.home / "mlflow" / "artifacts"
 
     @property
     def airflow_home(self) -> Path:

@@ -50,3 +50,12 @@ def tiny_world() -> object:
     from sandbox.world import WorldConfig, generate
 
     return generate(WorldConfig(scale="tiny", seed=42))
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tiny_world: object, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The DuckDB file after ingesting the tiny world and `dbt build` (every test passing),
+    built once per session for the dbt and ML tests. Treat it as read-only (copy to write)."""
+    from tests.fixtures.warehouse import build_warehouse
+
+    return build_warehouse(tiny_world, tmp_path_factory.mktemp("dbt-build"))

@@ -36,3 +36,14 @@ MARTS = tuple(
         "fct_experiment_results",
     )
 )
+
+#: Score tables each catalogue model writes (ml/catalog.py): the ML scoring DAG's outlets.
+SCORES = {
+    "lead_scoring": table_asset("scores.lead_scores"),
+    "churn": table_asset("scores.churn_scores"),
+}
+
+#: The marts the scoring DAG reads: it runs when all of them have been rebuilt.
+SCORING_INPUTS = tuple(
+    table_asset(f"marts.{name}") for name in ("fct_leads", "fct_sessions", "fct_customer_months")
+)

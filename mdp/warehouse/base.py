@@ -143,6 +143,14 @@ class Warehouse(ABC):
         self.close()
 
     @abstractmethod
+    def _name(self, table: TableRef) -> str:
+        """The backend's quoted physical name of a logical table."""
+
+    def qualified_name(self, table: str | TableRef) -> str:
+        """The physical name to use for a logical `schema.table` in a hand-written query."""
+        return self._name(TableRef.parse(table))
+
+    @abstractmethod
     def ensure_schema(self, schema: str) -> None:
         """Create the schema (dataset) when it does not exist."""
 

@@ -40,6 +40,14 @@ aggregated as (
             as engagement_time_msec,
         count(*) as events,
         count(case when event_name = 'page_view' then 1 end) as page_views,
+        count(
+            case
+                when
+                    event_name = 'page_view'
+                    and {{ url_path('page_location') }} = '/pricing'
+                    then 1
+            end
+        ) as pricing_page_views,
         count(case when event_name = 'generate_lead' then 1 end) as generate_leads,
         count(case when event_name = 'sign_up' then 1 end) as sign_ups,
         count(case when event_name = 'begin_trial' then 1 end) as begin_trials,
@@ -111,6 +119,7 @@ final as (
         aggregated.engagement_time_msec,
         aggregated.events,
         aggregated.page_views,
+        aggregated.pricing_page_views,
         aggregated.generate_leads,
         aggregated.sign_ups,
         aggregated.begin_trials,

@@ -46,6 +46,7 @@ final as (
         engagement_time_msec,
         events,
         page_views,
+        pricing_page_views,
         generate_leads,
         sign_ups,
         begin_trials,

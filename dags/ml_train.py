@@ -1,0 +1,45 @@
+"""
+### ml_train
+Retrains every model in the catalogue (ml/catalog.py) on the current marts, one task per model:
+each run logs its parameters, evaluation metrics, plots and model to MLflow, registers a new
+version as `challenger`, and promotes it to `champion` only if it beats the champion on the
+same latest time window and clears the minimum ROC-AUC (MDP_ML__MIN_ROC_AUC). Weekly, or
+trigger it by hand after a backfill.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import dag, task
+
+from mdp.runtime.assets import SCORES
+from mdp.runtime.dag_defaults import START_DATE, default_args
+
+
+@task
+def train_model(model: str) -> list[dict[str, object]]:
+    """`mdp train <model>`: train, log, register, apply the promotion rule."""
+    from mdp.settings import get_settings
+    from ml.catalog import select
+
+    results = select(model)[0].run_train(get_settings())
+    return [
+        {"model": r.registered_name, "version": r.version, "promoted": r.promotion.promoted}
+        for r in results
+    ]
+
+
+@dag(
+    schedule="@weekly",
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["mdp", "ml", "train"],
+    doc_md=__doc__,
+)
+def ml_train() -> None:
+    for model in SCORES:
+        train_model.override(task_id=f"train_{model}")(model)
+
+
+ml_train()

@@ -1,0 +1,1 @@
+"""Pieces every mdp model shares: tracking, metrics, calibration, splits, reasons, registry."""

@@ -1,0 +1,17 @@
+"""Errors a user can cause when training or scoring models."""
+
+from __future__ import annotations
+
+from mdp.errors import MdpError
+
+
+class NotEnoughDataError(MdpError):
+    """Too few rows (or outcomes) in the marts to train or evaluate a model."""
+
+
+class UnknownModelError(MdpError):
+    """A model name that is not in the catalogue."""
+
+
+class NoChampionError(MdpError):
+    """Scoring needs a champion model and the registry has none."""

@@ -1,0 +1,121 @@
+"""One training run, the same for every classifier: time split, fit, calibrate, evaluate on the
+latest window, log everything to MLflow, register, apply the promotion rule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow import MlflowClient
+
+from mdp.settings import Settings
+from ml.common import plots, tracking
+from ml.common.classifier import FeatureSpec, fit_classifier
+from ml.common.errors import NotEnoughDataError
+from ml.common.metrics import classification_metrics, lift_by_decile, roc_auc
+from ml.common.registry import Promotion, promote
+from ml.common.splits import TimeSplit, time_split
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What `mdp train` reports for one registered model."""
+
+    registered_name: str
+    run_id: str
+    version: str
+    metrics: dict[str, float]
+    promotion: Promotion
+    split: TimeSplit
+    test_probability: np.ndarray
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    """Everything model-specific a training run needs."""
+
+    experiment: str  # model name in the catalogue: experiment "mdp-<experiment>"
+    registered_name: str
+    frame: pd.DataFrame  # labelled rows with features
+    label: str
+    time_column: str
+    spec: FeatureSpec
+    run_params: Mapping[str, Any]
+    lgbm_params: Mapping[str, Any] | None = None
+
+
+def champion_scorer(test: pd.DataFrame, label: str) -> Any:
+    """Re-score a loaded champion (pyfunc) on the challenger's evaluation rows."""
+
+    def score(champion: Any) -> float:
+        names = champion.metadata.get_input_schema().input_names()
+        return roc_auc(test[label].to_numpy(), np.asarray(champion.predict(test[names])))
+
+    return score
+
+
+def run(job: TrainingJob, settings: Settings) -> TrainResult:
+    """Train, evaluate, log, register and apply the promotion rule for one model."""
+    split = time_split(job.frame, job.time_column)
+    test_y = split.test[job.label].to_numpy(dtype=bool)
+    if not 0 < test_y.sum() < len(test_y):
+        raise NotEnoughDataError(
+            f"the evaluation window ({len(test_y)} rows from {split.test_start.date()}) has "
+            f"only one class of {job.label!r}; more history is needed"
+        )
+    tracking.use_experiment(job.experiment, settings)
+    with mlflow.start_run(run_name=job.registered_name) as active:
+        fitted = fit_classifier(split.train, split.valid, job.label, job.spec, job.lgbm_params)
+        p = fitted.model.probability(split.test)
+        metrics = classification_metrics(test_y, p)
+        tracking.log_params(
+            {
+                **job.run_params,
+                "target": job.label,
+                "rows_train": len(split.train),
+                "rows_valid": len(split.valid),
+                "rows_test": len(split.test),
+                "valid_start": split.valid_start.date(),
+                "test_start": split.test_start.date(),
+                "calibration": fitted.calibration.calibrator.method,
+                "best_iteration": fitted.best_iteration,
+                "features": ",".join(job.spec.columns),
+                **{f"lgbm_{k}": v for k, v in fitted.params.items()},
+            }
+        )
+        tracking.log_metrics(metrics, prefix="test_")
+        for method, scores in fitted.calibration.scores.items():
+            tracking.log_metrics(scores, prefix=f"valid_cv_{method}_")
+        lift = lift_by_decile(test_y, p)
+        tracking.log_table(lift, "evaluation/lift_by_decile.csv")
+        tracking.log_figure(plots.lift(lift, f"{job.registered_name}: lift"), "evaluation/lift.png")
+        tracking.log_figure(
+            plots.reliability(test_y, p, f"{job.registered_name}: reliability"),
+            "evaluation/reliability.png",
+        )
+        example = split.test[job.spec.columns].head(5).reset_index(drop=True)
+        info = tracking.log_model(fitted.model, example, job.registered_name)
+        version = str(info.registered_model_version)
+        promotion = promote(
+            MlflowClient(),
+            job.registered_name,
+            version,
+            metrics["roc_auc"],
+            champion_scorer(split.test, job.label),
+            settings.ml.min_roc_auc,
+        )
+        mlflow.set_tags(
+            {
+                "registered_model": job.registered_name,
+                "registered_version": version,
+                "promotion": "champion" if promotion.promoted else "challenger",
+                "promotion_reason": promotion.reason,
+            }
+        )
+    return TrainResult(
+        job.registered_name, active.info.run_id, version, metrics, promotion, split, p
+    )

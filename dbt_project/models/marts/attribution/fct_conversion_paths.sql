@@ -23,8 +23,12 @@ sessions as (
 
 conversion_clients as (
 
+    -- each conversion's GA clients, with its anchor: the session join below then has its
+    -- equality (client) and its time window between the same two inputs, so the database hashes
+    -- on the client instead of range-joining every session to every conversion
     select distinct
         conversions.conversion_id,
+        conversions.anchor_at,
         identities.user_pseudo_id
 
     from conversions
@@ -34,6 +38,7 @@ conversion_clients as (
 
     select
         conversion_id,
+        anchor_at,
         user_pseudo_id
 
     from conversions
@@ -44,25 +49,24 @@ conversion_clients as (
 touches as (
 
     select
-        conversions.conversion_id,
+        conversion_clients.conversion_id,
         sessions.session_key,
         sessions.started_at as touched_at,
         sessions.default_channel_group as channel,
         sessions.source,
         sessions.medium,
         sessions.campaign,
-        {{ dbt.datediff("sessions.started_at", "conversions.anchor_at", "second") }}
+        {{ dbt.datediff("sessions.started_at", "conversion_clients.anchor_at", "second") }}
         / 86400.0 as days_before_conversion
 
-    from conversions
-    inner join conversion_clients
-        on conversions.conversion_id = conversion_clients.conversion_id
-    inner join sessions on conversion_clients.user_pseudo_id = sessions.user_pseudo_id
-    where
-        sessions.started_at <= conversions.anchor_at
-        and sessions.started_at > {{ dbt.dateadd(
-            "day", "-" ~ var("attribution_lookback_days"), "conversions.anchor_at"
-        ) }}
+    from conversion_clients
+    inner join sessions
+        on
+            conversion_clients.user_pseudo_id = sessions.user_pseudo_id
+            and sessions.started_at <= conversion_clients.anchor_at
+            and sessions.started_at > {{ dbt.dateadd(
+                "day", "-" ~ var("attribution_lookback_days"), "conversion_clients.anchor_at"
+            ) }}
 
 ),
 

@@ -63,10 +63,10 @@ touches as (
     inner join sessions
         on
             conversion_clients.user_pseudo_id = sessions.user_pseudo_id
-            and sessions.started_at <= conversion_clients.anchor_at
-            and sessions.started_at > {{ dbt.dateadd(
+            and conversion_clients.anchor_at >= sessions.started_at
+            and {{ dbt.dateadd(
                 "day", "-" ~ var("attribution_lookback_days"), "conversion_clients.anchor_at"
-            ) }}
+            ) }} < sessions.started_at
 
 ),
 

@@ -19,12 +19,12 @@ from ml.common.calibration import CalibrationChoice, Calibrator, choose
 from ml.common.errors import NotEnoughDataError
 from ml.common.reasons import top_reasons
 
-#: Shallow trees and strong leaf minimums: the marts hold thousands of rows, not millions.
+#: Shallow trees and strong leaf minimums: the marts hold thousands of rows, not millions. The
+#: tree depth is not here: `fit_classifier` chooses it from DEPTHS on the validation window.
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary",
+    "metric": "binary_logloss",
     "learning_rate": 0.03,
-    "num_leaves": 4,
-    "max_depth": 2,
     "min_data_in_leaf": 30,
     "min_data_per_group": 30,
     "cat_smooth": 20.0,
@@ -40,6 +40,12 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 MAX_ROUNDS = 2_000
 EARLY_STOPPING_ROUNDS = 100
+#: Tree depths tried, shallowest first. Depth 1 (stumps) boosts an additive log-odds model, the
+#: least variance when signals act on their own; depth 2 can learn pairwise interactions. With a
+#: few hundred positive rows the extra freedom costs more than it finds unless the data says so:
+#: a deeper model must beat the shallowest one within a standard error on validation (the
+#: one-standard-error rule) to be chosen.
+DEPTHS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -119,28 +125,42 @@ class FittedClassifier:
 
     model: CalibratedClassifier
     calibration: CalibrationChoice
-    best_iteration: int
+    best_iteration: int  # early-stopped rounds on the training window alone
     params: dict[str, Any]
+    rounds: int  # rounds of the final booster (more when refitted on training + validation)
+    valid_log_loss: dict[int, float] = field(default_factory=dict)  # tree depth -> log-loss
 
 
-def fit_classifier(
-    train: pd.DataFrame,
-    valid: pd.DataFrame,
-    label: str,
-    spec: FeatureSpec,
-    params: Mapping[str, Any] | None = None,
-) -> FittedClassifier:
-    """Boost on `train` with early stopping on `valid`, then calibrate on `valid`."""
-    for name, part in (("training", train), ("validation", valid)):
+def _check_classes(label: str, parts: Mapping[str, pd.DataFrame]) -> None:
+    for name, part in parts.items():
         positives = int(part[label].sum())
         if positives < 5 or positives > len(part) - 5:
             raise NotEnoughDataError(
                 f"{name} window has {len(part)} rows and {positives} positive outcome(s) of "
                 f"{label!r}; a model needs at least 5 of each class (more history needed)"
             )
-    settings = {**DEFAULT_PARAMS, **(params or {})}
-    train_set = lgb.Dataset(spec.frame(train), train[label].astype(int), free_raw_data=False)
-    valid_set = lgb.Dataset(spec.frame(valid), valid[label].astype(int), reference=train_set)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    settings: dict[str, Any]
+    booster: lgb.Booster
+    best_iteration: int
+    row_loss: np.ndarray  # log-loss of each validation row
+
+    @property
+    def depth(self) -> int:
+        return int(self.settings.get("max_depth", -1))
+
+
+def _boost(
+    settings: dict[str, Any],
+    train_set: lgb.Dataset,
+    valid_set: lgb.Dataset,
+    valid_x: pd.DataFrame,
+    valid_y: np.ndarray,
+) -> _Fit:
+    """Boost with early stopping; the booster is cut at its best round."""
     booster = lgb.train(
         settings,
         train_set,
@@ -150,8 +170,60 @@ def fit_classifier(
     )
     best = booster.best_iteration or booster.current_iteration()
     booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
-    raw_valid = np.asarray(booster.predict(spec.frame(valid)))
-    choice = choose(raw_valid, valid[label].to_numpy(dtype=int))
+    p = np.clip(np.asarray(booster.predict(valid_x)), 1e-12, 1 - 1e-12)
+    row_loss = -(valid_y * np.log(p) + (1 - valid_y) * np.log(1 - p))
+    return _Fit(settings, booster, best, row_loss)
+
+
+def _one_standard_error(fits: list[_Fit]) -> _Fit:
+    """The first (shallowest) fit whose validation log-loss is within one standard error of the
+    best one's (the error of the paired per-row difference)."""
+    best = min(fits, key=lambda fit: float(fit.row_loss.mean()))
+    for fit in fits:
+        diff = fit.row_loss - best.row_loss
+        if diff.mean() <= diff.std(ddof=1) / np.sqrt(len(diff)):
+            return fit
+    return best
+
+
+def fit_classifier(
+    train: pd.DataFrame,
+    valid: pd.DataFrame,
+    label: str,
+    spec: FeatureSpec,
+    params: Mapping[str, Any] | None = None,
+    refit: bool = True,
+) -> FittedClassifier:
+    """Boost on `train` with early stopping on `valid` (the tree depth chosen from DEPTHS by
+    validation log-loss, one-standard-error rule, unless `params` sets it), calibrate on
+    `valid`, then (with `refit`) boost again on train + valid for as many rounds per row and
+    keep that calibrator.
+
+    Refitting uses the latest months too, which matter most for the next ones; the calibrator
+    learned on the first booster's held-out scores transfers because the rounds scale with the
+    rows (the same regularisation path), which the evaluation window's ECE checks.
+    """
+    _check_classes(label, {"training": train, "validation": valid})
+    base = {**DEFAULT_PARAMS, **(params or {})}
+    given = "num_leaves" in base or "max_depth" in base
+    candidates = [base] if given else [{**base, "max_depth": d, "num_leaves": 2**d} for d in DEPTHS]
+    train_set = lgb.Dataset(spec.frame(train), train[label].astype(int), free_raw_data=False)
+    valid_set = lgb.Dataset(spec.frame(valid), valid[label].astype(int), reference=train_set)
+    valid_x, valid_y = spec.frame(valid), valid[label].to_numpy(dtype=int)
+    fits = [_boost(c, train_set, valid_set, valid_x, valid_y) for c in candidates]
+    chosen = _one_standard_error(fits)
+    choice = choose(np.asarray(chosen.booster.predict(valid_x)), valid_y)
+    booster, rounds = chosen.booster, chosen.best_iteration
+    if refit:
+        both = pd.concat([train, valid])
+        rounds = max(1, round(rounds * len(both) / len(train)))
+        both_set = lgb.Dataset(spec.frame(both), both[label].astype(int))
+        booster = lgb.train(chosen.settings, both_set, num_boost_round=rounds)
     return FittedClassifier(
-        CalibratedClassifier(booster, choice.calibrator, spec), choice, best, settings
+        CalibratedClassifier(booster, choice.calibrator, spec),
+        choice,
+        chosen.best_iteration,
+        chosen.settings,
+        rounds,
+        {fit.depth: float(fit.row_loss.mean()) for fit in fits},
     )

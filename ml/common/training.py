@@ -83,11 +83,16 @@ def run(job: TrainingJob, settings: Settings) -> TrainResult:
                 "test_start": split.test_start.date(),
                 "calibration": fitted.calibration.calibrator.method,
                 "best_iteration": fitted.best_iteration,
+                "final_rounds": fitted.rounds,
                 "features": ",".join(job.spec.columns),
                 **{f"lgbm_{k}": v for k, v in fitted.params.items()},
             }
         )
         tracking.log_metrics(metrics, prefix="test_")
+        tracking.log_metrics(
+            {f"depth_{depth}": loss for depth, loss in fitted.valid_log_loss.items()},
+            prefix="valid_log_loss_",
+        )
         for method, scores in fitted.calibration.scores.items():
             tracking.log_metrics(scores, prefix=f"valid_cv_{method}_")
         lift = lift_by_decile(test_y, p)

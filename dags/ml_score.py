@@ -1,21 +1,23 @@
 """
 ### ml_score
-Scores with each catalogue model's `champion` as soon as the marts it reads are rebuilt, and
-merges the rows into its `scores` table (model name, version, MLflow run id, feature snapshot
-date and scoring time on every row). The score tables are Assets that activation waits for.
+Scores with every catalogue model (ml/catalog.py) as soon as the marts it reads are rebuilt:
+classifiers with their `champion`, the others (attribution, LTV, forecast, budget) with their
+latest training run. Each merges its rows into its `scores` table (model name, version, MLflow
+run id, feature snapshot date and scoring time on every row); the score tables are Assets that
+activation waits for. A model that reads another's scores runs after it (LTV after churn).
 """
 
 from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from mdp.runtime.assets import SCORES, SCORING_INPUTS
+from mdp.runtime.assets import SCORING_INPUTS, table_asset
 from mdp.runtime.dag_defaults import START_DATE, default_args
 
 
 @task
 def score_model(model: str) -> None:
-    """`mdp score <model>`: score with the champion, merge into the score table."""
+    """`mdp score <model>`: score, merge into the score table."""
     from mdp.settings import get_settings
     from ml.catalog import select
 
@@ -32,8 +34,21 @@ def score_model(model: str) -> None:
     doc_md=__doc__,
 )
 def ml_score() -> None:
-    for model, asset in SCORES.items():
-        score_model.override(task_id=f"score_{model}", outlets=[asset])(model)
+    # the catalogue is import-light (its entry points load only when a task calls them)
+    from ml.catalog import CATALOG
+
+    tasks = {
+        name: score_model.override(
+            task_id=f"score_{name}",
+            outlets=[table_asset(entry.score_table)],
+            # a model reading older scores beats none: it runs whether its inputs scored or not
+            trigger_rule="all_done" if entry.scores_after else "all_success",
+        )(name)
+        for name, entry in CATALOG.items()
+    }
+    for name, entry in CATALOG.items():
+        for upstream in entry.scores_after:
+            tasks[upstream] >> tasks[name]
 
 
 ml_score()

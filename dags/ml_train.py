@@ -1,29 +1,34 @@
 """
 ### ml_train
 Retrains every model in the catalogue (ml/catalog.py) on the current marts, one task per model:
-each run logs its parameters, evaluation metrics, plots and model to MLflow, registers a new
-version as `challenger`, and promotes it to `champion` only if it beats the champion on the
-same latest time window and clears the minimum ROC-AUC (MDP_ML__MIN_ROC_AUC). Weekly, or
-trigger it by hand after a backfill.
+each run logs its parameters, evaluation metrics and plots to MLflow. Classifiers (lead scoring,
+churn) register a new version as `challenger`, promoted to `champion` only if it beats the
+champion on the same latest time window and clears the minimum ROC-AUC (MDP_ML__MIN_ROC_AUC);
+attribution, LTV, forecast and budget log their fitted state, which scoring then uses. Weekly,
+or trigger it by hand after a backfill.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from mdp.runtime.assets import SCORES
 from mdp.runtime.dag_defaults import START_DATE, default_args
 
 
 @task
 def train_model(model: str) -> list[dict[str, object]]:
-    """`mdp train <model>`: train, log, register, apply the promotion rule."""
+    """`mdp train <model>`: train and log (classifiers: register, apply the promotion rule)."""
     from mdp.settings import get_settings
     from ml.catalog import select
 
     results = select(model)[0].run_train(get_settings())
     return [
-        {"model": r.registered_name, "version": r.version, "promoted": r.promotion.promoted}
+        {
+            "model": r.registered_name,
+            "version": r.version,
+            "run_id": r.run_id,
+            "promoted": getattr(getattr(r, "promotion", None), "promoted", None),
+        }
         for r in results
     ]
 
@@ -38,7 +43,10 @@ def train_model(model: str) -> list[dict[str, object]]:
     doc_md=__doc__,
 )
 def ml_train() -> None:
-    for model in SCORES:
+    # the catalogue is import-light (its entry points load only when a task calls them)
+    from ml.catalog import CATALOG
+
+    for model in CATALOG:
         train_model.override(task_id=f"train_{model}")(model)
 
 

@@ -183,32 +183,39 @@ SnapshotOption = Annotated[
 ]
 
 
+def _training_row(result: Any) -> tuple[str, str, str, str, str]:
+    """A classifier's evaluation and promotion, or another model's summary and MLflow run."""
+    promotion = getattr(result, "promotion", None)
+    if promotion is None:
+        return (result.registered_name, result.version, result.summary, "-", result.run_id)
+    return (
+        result.registered_name,
+        result.version,
+        f"ROC-AUC {result.metrics['roc_auc']:.3f}, ECE {result.metrics['ece']:.3f}",
+        "champion" if promotion.promoted else "challenger",
+        promotion.reason,
+    )
+
+
 @app.command()
 def train(model: ModelArgument = None, snapshot: SnapshotOption = None) -> None:
     """Train models on the marts, log them to MLflow, register them and apply promotion."""
     from ml.catalog import select
 
     settings = get_settings()
-    table = Table("model", "version", "ROC-AUC", "ECE", "alias", "why", title="Training runs")
+    table = Table("model", "version", "result", "alias", "why", title="Training runs")
     for entry in select(model):
         with console.status(f"training {entry.name} …"):
             results = entry.run_train(settings, snapshot)
         for r in results:
-            table.add_row(
-                r.registered_name,
-                r.version,
-                f"{r.metrics['roc_auc']:.3f}",
-                f"{r.metrics['ece']:.3f}",
-                "champion" if r.promotion.promoted else "challenger",
-                r.promotion.reason,
-            )
+            table.add_row(*_training_row(r))
     console.print(table)
     console.print(f"MLflow: {settings.mlflow_uri} (browse with `make mlflow-ui`)")
 
 
 @app.command()
 def score(model: ModelArgument = None, snapshot: SnapshotOption = None) -> None:
-    """Score with each model's champion and merge the rows into its `scores` table."""
+    """Score with each model (its champion, or its latest training run) into its `scores` table."""
     from ml.catalog import select
 
     settings = get_settings()

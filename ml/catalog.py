@@ -15,12 +15,14 @@ from ml.common.errors import UnknownModelError
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """A model: where its train and score functions live and the score table it writes."""
+    """A model: where its train and score functions live, the score table it writes and the
+    models whose score tables its scoring reads (they score first)."""
 
     name: str
     train: str  # "module:function", imported only when called (DAG parsing stays light)
     score: str
     score_table: str
+    scores_after: tuple[str, ...] = ()
 
     def _load(self, target: str) -> Callable[..., Any]:
         module, _, function = target.partition(":")
@@ -34,24 +36,30 @@ class CatalogEntry:
         return self._load(self.score)(settings, snapshot)
 
 
+def _entry(name: str, package: str, score_table: str, *after: str) -> CatalogEntry:
+    return CatalogEntry(
+        name, f"ml.{package}.train:train", f"ml.{package}.score:score", score_table, after
+    )
+
+
+#: In scoring order: a model comes after those it reads the scores of.
 CATALOG: dict[str, CatalogEntry] = {
     entry.name: entry
     for entry in (
-        CatalogEntry(
-            "lead_scoring",
-            "ml.lead_scoring.train:train",
-            "ml.lead_scoring.score:score",
-            "scores.lead_scores",
-        ),
-        CatalogEntry(
-            "churn", "ml.churn.train:train", "ml.churn.score:score", "scores.churn_scores"
-        ),
+        _entry("lead_scoring", "lead_scoring", "scores.lead_scores"),
+        _entry("churn", "churn", "scores.churn_scores"),
+        # Markov / Shapley credits: attribution_model 'markov' and 'shapley' per touchpoint,
+        # a table of its own (marts.fct_attribution_credits keeps the rule-based models)
+        _entry("attribution", "attribution", "scores.attribution_credits"),
+        _entry("ltv", "ltv", "scores.customer_ltv", "churn"),  # churn hazard: churn scores
+        _entry("forecast", "forecasting", "scores.forecasts"),
+        _entry("budget", "budget", "scores.budget_recommendations"),
     )
 }
 
 
 def select(name: str | None) -> list[CatalogEntry]:
-    """One model by name, or every model when `name` is None."""
+    """One model by name, or every model (in scoring order) when `name` is None."""
     if name is None:
         return list(CATALOG.values())
     if name not in CATALOG:

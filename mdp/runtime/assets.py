@@ -37,13 +37,15 @@ MARTS = tuple(
     )
 )
 
-#: Score tables each catalogue model writes (ml/catalog.py): the ML scoring DAG's outlets.
-SCORES = {
-    "lead_scoring": table_asset("scores.lead_scores"),
-    "churn": table_asset("scores.churn_scores"),
-}
-
-#: The marts the scoring DAG reads: it runs when all of them have been rebuilt.
+#: The marts the scoring DAG reads: it runs when all of them have been rebuilt. Its outlets,
+#: one score table per model, come from the catalogue (ml/catalog.py).
 SCORING_INPUTS = tuple(
-    table_asset(f"marts.{name}") for name in ("fct_leads", "fct_sessions", "fct_customer_months")
+    table_asset(f"marts.{name}")
+    for name in (
+        "fct_leads",
+        "fct_sessions",
+        "fct_customer_months",
+        "fct_mrr_monthly",
+        "fct_channel_roi_daily",
+    )
 )

@@ -9,12 +9,15 @@ session, and reaches `lookback_days` back, as the converting paths do.
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from mdp.warehouse import Warehouse
 from ml.attribution.journeys import DEFAULT_SEP
+from ml.common.errors import NotEnoughDataError
 
 UNATTRIBUTED = "Unattributed"  # fct_conversion_paths' touchpoint for a conversion without one
 CONVERSION_TYPES = ("lead", "won_deal", "purchase")
@@ -34,16 +37,36 @@ TOUCHPOINT_COLUMNS = (
 )
 
 
-def touchpoints(warehouse: Warehouse, schema: str = "marts") -> pa.Table:
-    """Every touchpoint of every conversion, in path order."""
+def snapshot_date(warehouse: Warehouse, snapshot: date | None) -> date:
+    """The given day, else the latest conversion day in marts.fct_conversion_paths."""
+    if snapshot is not None:
+        return snapshot
+    table = warehouse.qualified_name("marts.fct_conversion_paths")
+    latest = warehouse.query(f"select max(conversion_date) as day from {table}")["day"][0]
+    if latest.as_py() is None:
+        raise NotEnoughDataError(
+            "marts.fct_conversion_paths has no conversion: build the marts (`mdp transform`)"
+        )
+    day: date = latest.as_py()
+    return day
+
+
+def _up_to(column: str, as_of: date | None) -> str:
+    """A where clause keeping rows dated on or before as_of (none without as_of)."""
+    return "" if as_of is None else f"where {column} <= date '{as_of.isoformat()}'"
+
+
+def touchpoints(warehouse: Warehouse, schema: str = "marts", as_of: date | None = None) -> pa.Table:
+    """Every touchpoint of every conversion (up to as_of, when given), in path order."""
     columns = ", ".join(TOUCHPOINT_COLUMNS)
     return warehouse.query(
         f"select {columns} from {schema}.fct_conversion_paths "
+        f"{_up_to('conversion_date', as_of)} "
         "order by conversion_id, touchpoint_number"
     )
 
 
-def _sessions(warehouse: Warehouse, schema: str) -> pd.DataFrame:
+def _sessions(warehouse: Warehouse, schema: str, as_of: date | None) -> pd.DataFrame:
     # one lead per client id: a shared device must not duplicate its sessions
     return warehouse.query(
         f"""
@@ -60,13 +83,15 @@ def _sessions(warehouse: Warehouse, schema: str) -> pd.DataFrame:
             sessions.default_channel_group as channel
         from {schema}.fct_sessions as sessions
         left join identities on sessions.user_pseudo_id = identities.user_pseudo_id
+        {_up_to("sessions.session_date", as_of)}
         """
     ).to_pandas()
 
 
-def _conversions(warehouse: Warehouse, schema: str) -> pd.DataFrame:
+def _conversions(warehouse: Warehouse, schema: str, as_of: date | None) -> pd.DataFrame:
     return warehouse.query(
-        f"select conversion_type, lead_id, user_pseudo_id, anchor_at from {schema}.fct_conversions"
+        "select conversion_type, lead_id, user_pseudo_id, anchor_at "
+        f"from {schema}.fct_conversions {_up_to('conversion_date', as_of)}"
     ).to_pandas()
 
 
@@ -120,10 +145,12 @@ def non_converting_paths(
     lookback_days: int = 90,
     schema: str = "marts",
     sep: str = DEFAULT_SEP,
+    as_of: date | None = None,
 ) -> pd.DataFrame:
-    """Per conversion type, the counted channel paths of people without such a conversion."""
-    sessions = _sessions(warehouse, schema)
-    conversions = _conversions(warehouse, schema)
+    """Per conversion type, the counted channel paths of people without such a conversion
+    (by as_of, when given: later sessions and conversions are not known yet)."""
+    sessions = _sessions(warehouse, schema, as_of)
+    conversions = _conversions(warehouse, schema, as_of)
     lead_anchor = conversions.loc[conversions["conversion_type"] == "lead"].set_index("lead_id")[
         "anchor_at"
     ]
@@ -149,10 +176,12 @@ def journeys(
     lookback_days: int = 90,
     schema: str = "marts",
     sep: str = DEFAULT_SEP,
+    as_of: date | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(touchpoints of every conversion, paths with conversions / nulls / value per type)."""
-    points = touchpoints(warehouse, schema).to_pandas()
+    """(touchpoints of every conversion, paths with conversions / nulls / value per type),
+    as known on as_of when given (conversions, sessions and touches dated up to it)."""
+    points = touchpoints(warehouse, schema, as_of).to_pandas()
     converting = converting_paths(points, sep)
-    nulls = non_converting_paths(warehouse, lookback_days, schema, sep)
+    nulls = non_converting_paths(warehouse, lookback_days, schema, sep, as_of)
     columns = ["conversion_type", "path", "conversions", "nulls", "value"]
     return points, pd.concat([converting[columns], nulls[columns]], ignore_index=True)

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from mdp.warehouse import Warehouse
+from mdp.settings import Settings
+from mdp.warehouse import LoadResult, Warehouse, get_warehouse
 from ml.attribution import features
 from ml.attribution.model import AttributionResult, paths
+from ml.common.errors import NotEnoughDataError
+from ml.common.runs import latest_state
+from ml.common.scoring import with_provenance, write_scores
 
+MODEL = "attribution"
 MODELS = ("markov", "shapley")
+TABLE = "scores.attribution_credits"
+KEYS = ("attribution_credit_key", "feature_snapshot_date")
 OUTPUT_COLUMNS = (
     "attribution_credit_key",
     "touchpoint_key",
@@ -60,22 +69,35 @@ def touch_credits(points: pd.DataFrame, channel_weight: pd.Series) -> np.ndarray
     return np.where(total > 0, per_touch / total.where(total > 0, 1.0), linear)
 
 
-def _model_weights(result: AttributionResult, model: str) -> pd.Series:
+def _model_weights(effects: pd.Series | None, model: str) -> pd.Series:
+    if effects is None:
+        return pd.Series(dtype=np.float64)
     if model == "markov":
-        return result.removal_effects
+        return effects
     # simple Shapley: a journey's conversion is shared equally by its distinct channels
-    return pd.Series(1.0, index=result.table.index)
+    return pd.Series(1.0, index=effects.index)
 
 
 def credits_frame(
     points: pd.DataFrame, results: dict[str, AttributionResult], models: tuple[str, ...] = MODELS
 ) -> pd.DataFrame:
     """Touchpoint credits of every model, in fct_attribution_credits' columns."""
+    effects = {conversion_type: r.removal_effects for conversion_type, r in results.items()}
+    return credits_from_effects(points, effects, models)
+
+
+def credits_from_effects(
+    points: pd.DataFrame,
+    removal_effects: Mapping[str, pd.Series],
+    models: tuple[str, ...] = MODELS,
+) -> pd.DataFrame:
+    """Touchpoint credits of every model and every conversion type in `points`, from the
+    removal effects (by channel) fitted per conversion type; a type without any is split
+    linearly."""
     frames = []
     for model in models:
         for conversion_type, group in points.groupby("conversion_type", sort=False):
-            result = results.get(str(conversion_type))
-            weights = _model_weights(result, model) if result else pd.Series(dtype=np.float64)
+            weights = _model_weights(removal_effects.get(str(conversion_type)), model)
             frames.append(
                 group.assign(attribution_model=model, credit=touch_credits(group, weights))
             )
@@ -104,3 +126,20 @@ def attribution_credits(
     points, journey_paths = features.journeys(warehouse, lookback_days, schema)
     results = fit_by_type(journey_paths, order)
     return pa.Table.from_pandas(credits_frame(points, results, models), preserve_index=False)
+
+
+def score(settings: Settings, snapshot: date | None = None) -> list[LoadResult]:
+    """Write scores.attribution_credits: Markov and Shapley credits of every touchpoint of the
+    conversions up to the snapshot, with the latest training run's removal effects."""
+    serving = latest_state(MODEL, settings)
+    effects = {
+        conversion_type: pd.Series(by_channel, dtype=np.float64)
+        for conversion_type, by_channel in serving.model["removal_effects"].items()
+    }
+    with get_warehouse(settings) as warehouse:
+        day = features.snapshot_date(warehouse, snapshot)
+        points = features.touchpoints(warehouse, as_of=day).to_pandas()
+    if points.empty:
+        raise NotEnoughDataError(f"no conversion touchpoint up to {day}: nothing to score")
+    frame = credits_from_effects(points, effects)
+    return [write_scores(TABLE, with_provenance(frame, serving, day), KEYS, settings)]

@@ -9,12 +9,17 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 
+from mdp.settings import Settings
+from mdp.warehouse import LoadResult, get_warehouse
 from mdp.warehouse.base import Warehouse
 from ml.budget.features import entity_series, load_daily
 from ml.budget.optimize import allocate, total_response
 from ml.budget.response import ResponseCurve
 from ml.budget.rules import Decision, Performance, RuleThresholds, decide
-from ml.budget.train import CurveRequirements, fit_curves
+from ml.budget.train import MODEL, CurveRequirements, fit_curves
+from ml.common.runs import latest_state
+from ml.common.scoring import with_provenance, write_scores
+from ml.forecasting.features import default_as_of
 
 SCHEMA = pa.schema(
     [
@@ -157,16 +162,18 @@ def budget_recommendations(
     total_budget: float | None = None,
     config: BudgetConfig = BudgetConfig(),
     daily_budgets: Mapping[str, float] | None = None,
+    curves: Mapping[str, ResponseCurve] | None = None,
 ) -> pa.Table:
     """Optimiser rows per paid channel and rule rows per campaign, as one Arrow table.
 
     `total_budget` is per day across the paid channels (default: their current daily spend,
     i.e. a pure reallocation). Expected target values are per day at steady state; for rule
     rows `before` is the observed daily average and `after` is left empty (no curve).
+    `curves` (per channel) are fitted on the history unless given (e.g. by a training run).
     """
     daily = load_daily(warehouse, as_of, config.attribution_model, config.history_days)
-    series = entity_series(daily, "channel", config.target)
-    curves = fit_curves(series, config.requirements)
+    if curves is None:
+        curves = fit_curves(entity_series(daily, "channel", config.target), config.requirements)
     window = daily.loc[
         daily["date_day"] > pd.Timestamp(as_of) - pd.Timedelta(config.lookback_days, "D")
     ]
@@ -183,3 +190,33 @@ def budget_recommendations(
     columns["target"] = [config.target] * len(rows)
     columns["as_of"] = [as_of] * len(rows)
     return pa.table(columns, schema=SCHEMA)
+
+
+TABLE = "scores.budget_recommendations"
+KEYS = ("recommendation_id", "feature_snapshot_date")
+SCORE_SCHEMA = pa.schema([("recommendation_id", pa.string()), *SCHEMA])
+
+
+def score(settings: Settings, snapshot: date | None = None) -> list[LoadResult]:
+    """Write scores.budget_recommendations at the snapshot with the latest training run's
+    response curves (optimiser rows) and the rules (campaign rows)."""
+    serving = latest_state(MODEL, settings)
+    state = serving.model
+    config = BudgetConfig(
+        target=state["target"],
+        attribution_model=state["attribution_model"],
+        lookback_days=state["lookback_days"],
+        history_days=state["history_days"],
+        bound_factors=tuple(state["bound_factors"]),
+    )
+    curves = {name: ResponseCurve(**fields) for name, fields in state["curves"].items()}
+    with get_warehouse(settings) as warehouse:
+        as_of = snapshot or default_as_of(warehouse)
+        plan = budget_recommendations(warehouse, as_of, config=config, curves=curves).to_pandas()
+    plan.insert(
+        0,
+        "recommendation_id",
+        plan["method"] + "|" + plan["channel"] + "|" + plan["campaign"].fillna(""),
+    )
+    table = with_provenance(plan, serving, as_of, SCORE_SCHEMA)
+    return [write_scores(TABLE, table, KEYS, settings)]

@@ -15,3 +15,7 @@ class UnknownModelError(MdpError):
 
 class NoChampionError(MdpError):
     """Scoring needs a champion model and the registry has none."""
+
+
+class NoTrainingRunError(MdpError):
+    """Scoring needs a finished training run of the model and its experiment has none."""

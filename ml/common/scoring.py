@@ -22,13 +22,19 @@ COMMON_COLUMNS = (
 )
 
 
-def with_provenance(frame: pd.DataFrame, serving: ServingModel, snapshot: date) -> pa.Table:
-    """The scores plus the common columns, as Arrow."""
+def with_provenance(
+    frame: pd.DataFrame, serving: ServingModel, snapshot: date, schema: pa.Schema | None = None
+) -> pa.Table:
+    """The scores plus the common columns, as Arrow; `schema` fixes the scores' own column
+    types (else inferred: a column that is all null would have no type)."""
     out = frame.reset_index(drop=True).copy()
     out["model_name"] = serving.name
     out["model_version"] = serving.version
     out["mlflow_run_id"] = serving.run_id
-    table = pa.Table.from_pandas(out, preserve_index=False)
+    if schema is not None:
+        provenance = [pa.field(c, pa.string()) for c in COMMON_COLUMNS[:3]]
+        schema = pa.schema([*schema, *provenance])
+    table = pa.Table.from_pandas(out, schema=schema, preserve_index=False)
     rows = len(out)
     table = table.append_column(
         "feature_snapshot_date", pa.array([snapshot] * rows, type=pa.date32())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,12 @@ def use_experiment(model: str, settings: Settings | None = None) -> str:
         experiment_id = found.experiment_id
     mlflow.set_experiment(experiment_id=experiment_id)
     return str(experiment_id)
+
+
+def key_part(text: str) -> str:
+    """A name (channel, series ...) as one part of an MLflow metric key: 'Paid Search' ->
+    'paid_search'."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "all"
 
 
 def log_params(params: Mapping[str, Any]) -> None:

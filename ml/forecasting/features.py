@@ -118,3 +118,15 @@ def load_series(
             if (values != 0).any():
                 series[SeriesKey(metric, frequency, channel)] = values.rename(None)
     return series
+
+
+def default_as_of(warehouse: Warehouse) -> date:
+    """The latest day in marts.fct_channel_roi_daily (the forecasts start the day after)."""
+    table = warehouse.qualified_name("marts.fct_channel_roi_daily")
+    latest = warehouse.query(f"select max(date_day) as day from {table}")["day"][0].as_py()
+    if latest is None:
+        raise ForecastInputError(
+            "marts.fct_channel_roi_daily is empty: build the marts (`mdp transform`)"
+        )
+    day: date = latest
+    return day

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
+from mdp.settings import Settings
+from mdp.warehouse import LoadResult, get_warehouse
 from mdp.warehouse.base import Warehouse
-from ml.forecasting.train import ForecastConfig, SeriesFit, fit_all
+from ml.common.runs import latest_state
+from ml.common.scoring import with_provenance, write_scores
+from ml.forecasting.evaluate import CandidateScore
+from ml.forecasting.features import SeriesKey, default_as_of, load_series
+from ml.forecasting.train import (
+    FREQUENCIES,
+    MODEL,
+    ForecastConfig,
+    SeriesFit,
+    fit_all,
+    refit_series,
+)
 
 SCHEMA = pa.schema(
     [
@@ -84,3 +100,44 @@ def forecasts(
         levels=(0.8, 0.95),
     )
     return forecast_table(fit_all(warehouse, as_of, config), as_of)
+
+
+TABLE = "scores.forecasts"
+KEYS = ("series_key", "date", "feature_snapshot_date")
+
+
+def _stored_score(stored: dict[str, Any]) -> CandidateScore:
+    return CandidateScore(stored["name"], float(stored["mase"]), float(stored["mape"]))
+
+
+def refit_from_state(
+    series: dict[SeriesKey, pd.Series], state: dict[str, Any], config: ForecastConfig
+) -> list[SeriesFit]:
+    """Each series refitted with the model training chose for it (no backtest); a series
+    training did not see gets the seasonal-naive baseline, unscored."""
+    fits = []
+    for key, y in sorted(series.items(), key=str):
+        stored = state["series"].get(str(key))
+        if stored is None:
+            baseline = FREQUENCIES[key.frequency].candidates()[0].name
+            unscored = CandidateScore(baseline, math.nan, math.nan)
+            scores, chosen = [unscored], unscored
+        else:
+            scores = [_stored_score(stored["baseline"]), _stored_score(stored["chosen"])]
+            chosen = scores[1]
+        fits.append(refit_series(key, y, scores, chosen, config))
+    return fits
+
+
+def score(settings: Settings, snapshot: date | None = None) -> list[LoadResult]:
+    """Write scores.forecasts: every series forecast past the snapshot with the model the
+    latest training run chose for it."""
+    serving = latest_state(MODEL, settings)
+    stored = dict(serving.model["config"])
+    config = ForecastConfig(**{**stored, "levels": tuple(stored["levels"])})
+    with get_warehouse(settings) as warehouse:
+        as_of = snapshot or default_as_of(warehouse)
+        series = load_series(warehouse, as_of, config.attribution_model)
+    table = forecast_table(refit_from_state(series, serving.model, config), as_of)
+    rows = with_provenance(table.to_pandas(), serving, as_of, SCHEMA)
+    return [write_scores(TABLE, rows, KEYS, settings)]

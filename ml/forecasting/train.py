@@ -5,17 +5,22 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
+import mlflow
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from mdp.settings import Settings
+from mdp.warehouse import get_warehouse
 from mdp.warehouse.base import Warehouse
+from ml.common import plots, runs, tracking
+from ml.common.runs import FitRun
 from ml.forecasting.candidates import Candidate, Forecast, daily_candidates, weekly_candidates
 from ml.forecasting.evaluate import CandidateScore, backtest, choose
-from ml.forecasting.features import SeriesKey, load_series
+from ml.forecasting.features import ALL_CHANNELS, SeriesKey, default_as_of, load_series
 
 
 @dataclass(frozen=True)
@@ -81,17 +86,38 @@ def fit_series(key: SeriesKey, y: pd.Series, config: ForecastConfig) -> SeriesFi
     minimum = config.min_nonzero_daily if key.frequency == "daily" else config.min_nonzero_weekly
     if int((y != 0).sum()) < minimum:
         candidates = candidates[:SPARSE_CANDIDATES]
-    values = y.to_numpy(dtype=float)
     # statsmodels' small matrix work only slows down when BLAS spreads it over threads.
     with threadpool_limits(1):
-        scores = backtest(values, candidates, horizon, frequency.m, config.n_origins, config.levels)
-        chosen = choose(scores)
-        by_name = {c.name: c for c in candidates}
+        scores = backtest(
+            y.to_numpy(dtype=float),
+            candidates,
+            horizon,
+            frequency.m,
+            config.n_origins,
+            config.levels,
+        )
+    return refit_series(key, y, scores, choose(scores), config)
+
+
+def refit_series(
+    key: SeriesKey,
+    y: pd.Series,
+    scores: list[CandidateScore],
+    chosen: CandidateScore,
+    config: ForecastConfig,
+) -> SeriesFit:
+    """Fit the chosen candidate on all of y and forecast the horizon past its end; the
+    baseline (scores[0]) stands in when the chosen one fails to fit."""
+    frequency = FREQUENCIES[key.frequency]
+    horizon = _horizon(key.frequency, config)
+    by_name = {c.name: c for c in frequency.candidates()}
+    values = y.to_numpy(dtype=float)
+    with threadpool_limits(1):
         try:
             forecast = by_name[chosen.name].forecast(values, horizon, config.levels)
         except (ValueError, np.linalg.LinAlgError):
             chosen = scores[0]
-            forecast = candidates[0].forecast(values, horizon, config.levels)
+            forecast = by_name[chosen.name].forecast(values, horizon, config.levels)
     dates = pd.date_range(y.index[-1] + frequency.step, periods=horizon, freq=frequency.step)
     return SeriesFit(key, scores, chosen, dates, forecast)
 
@@ -139,8 +165,88 @@ def metrics(fits: list[SeriesFit]) -> dict[str, float]:
     return {k: v for k, v in out.items() if math.isfinite(v)}
 
 
-def train(
+def backtest_metrics(
     warehouse: Warehouse, as_of: date, config: ForecastConfig | None = None
 ) -> dict[str, float]:
     """Backtest and choose per series; return the metrics to log."""
     return metrics(fit_all(warehouse, as_of, config))
+
+
+MODEL = "forecast"
+#: The series drawn in the run's plot: total daily leads.
+PLOT_SERIES = SeriesKey("leads", "daily", ALL_CHANNELS)
+PLOT_HISTORY_DAYS = 120
+
+
+def score_state(score: CandidateScore) -> dict[str, object]:
+    return {"name": score.name, "mase": score.mase, "mape": score.mape}
+
+
+def fits_state(fits: list[SeriesFit], as_of: date, config: ForecastConfig) -> dict[str, object]:
+    """What scoring needs: the configuration and each series' chosen model with its backtest
+    scores and the baseline's."""
+    return {
+        "feature_snapshot_date": as_of.isoformat(),
+        "config": {**asdict(config), "levels": list(config.levels)},
+        "series": {
+            str(fit.key): {"chosen": score_state(fit.chosen), "baseline": score_state(fit.baseline)}
+            for fit in fits
+        },
+    }
+
+
+def series_table(fits: list[SeriesFit]) -> pd.DataFrame:
+    """One row per series: the chosen model, its backtest MASE / MAPE and the baseline's."""
+    return pd.DataFrame(
+        [
+            {
+                "series_key": str(fit.key),
+                "chosen": fit.chosen.name,
+                "mase": fit.chosen.mase,
+                "mape": fit.chosen.mape,
+                "baseline": fit.baseline.name,
+                "baseline_mase": fit.baseline.mase,
+                "baseline_mape": fit.baseline.mape,
+            }
+            for fit in fits
+        ]
+    )
+
+
+def _plot(fits: list[SeriesFit], series: dict[SeriesKey, pd.Series]) -> None:
+    fit = next((f for f in fits if f.key == PLOT_SERIES), fits[0])
+    history = series[fit.key].iloc[-PLOT_HISTORY_DAYS:]
+    figure = plots.forecast_band(
+        history,
+        fit.dates,
+        np.maximum(fit.forecast.mean, 0.0),
+        {level: (np.maximum(lo, 0.0), hi) for level, (lo, hi) in fit.forecast.intervals.items()},
+        f"{fit.key}: {fit.chosen.name}",
+    )
+    tracking.log_figure(figure, "evaluation/forecast.png")
+
+
+def train(settings: Settings, snapshot: date | None = None) -> list[FitRun]:
+    """Backtest the candidates per series up to the snapshot, choose, log the run."""
+    config = ForecastConfig()
+    with get_warehouse(settings) as warehouse:
+        as_of = snapshot or default_as_of(warehouse)
+        series = load_series(warehouse, as_of, config.attribution_model)
+    fits = [fit_series(key, y, config) for key, y in sorted(series.items(), key=str)]
+    scores = metrics(fits)
+    tracking.use_experiment(MODEL, settings)
+    with mlflow.start_run(run_name=MODEL) as active:
+        tracking.log_params(
+            {
+                "feature_snapshot_date": as_of,
+                "series": len(fits),
+                **{k: v for k, v in asdict(config).items()},
+            }
+        )
+        tracking.log_metrics(scores)
+        tracking.log_table(series_table(fits), "evaluation/series.csv")
+        _plot(fits, series)
+        version = runs.log_state(fits_state(fits, as_of, config))
+    beaten = sum(1 for f in fits if f.chosen.mase < f.baseline.mase)
+    summary = f"{len(fits)} series; {beaten} beat the seasonal-naive baseline (MASE)"
+    return [FitRun(MODEL, active.info.run_id, version, scores, summary)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
@@ -152,3 +152,46 @@ def baseline_churn_probability(warehouse: Warehouse, snapshot_date: date) -> flo
     """
     rate = warehouse.query(sql).column("rate")[0].as_py()
     return None if rate is None else float(rate)
+
+
+def default_snapshot(warehouse: Warehouse) -> date | None:
+    """The day after the latest purchase, or the latest MRR month if later: every known
+    purchase and subscription month counts. None when the marts hold neither."""
+    row = warehouse.query(
+        """
+        select
+            (select max(purchased_at) from marts.fct_purchases) as last_purchase,
+            (select max(month_start) from marts.fct_mrr_monthly) as last_month
+        """
+    ).to_pylist()[0]
+    days = []
+    if row["last_purchase"] is not None:
+        days.append(_as_day(row["last_purchase"]) + timedelta(days=1))
+    if row["last_month"] is not None:
+        days.append(_as_day(row["last_month"]))
+    return max(days) if days else None
+
+
+CHURN_SCORES = "scores.churn_scores"
+
+
+def latest_churn_probabilities(warehouse: Warehouse, snapshot_date: date) -> pd.DataFrame | None:
+    """account_id, churn_probability: the churn model's 1-month probability from its latest
+    scoring on or before the snapshot (scores.churn_scores); None when there is none."""
+    if not warehouse.table_exists(CHURN_SCORES):
+        return None
+    table = warehouse.qualified_name(CHURN_SCORES)
+    day = _as_day(snapshot_date).isoformat()
+    frame = warehouse.query(
+        f"""
+        select account_id, probability as churn_probability
+        from {table}
+        where horizon_months = 1
+            and feature_snapshot_date = (
+                select max(feature_snapshot_date) from {table}
+                where horizon_months = 1 and feature_snapshot_date <= date '{day}'
+            )
+        order by account_id
+        """
+    ).to_pandas()
+    return frame if len(frame) else None

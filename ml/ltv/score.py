@@ -9,10 +9,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from mdp.warehouse import Warehouse
+from mdp.settings import Settings
+from mdp.warehouse import LoadResult, Warehouse, get_warehouse
+from ml.common.errors import NotEnoughDataError
+from ml.common.runs import latest_state
+from ml.common.scoring import with_provenance, write_scores
 from ml.ltv.errors import LtvInputError
-from ml.ltv.features import baseline_churn_probability, purchase_summary, subscription_summary
-from ml.ltv.train import LtvModels, fit_ltv_models
+from ml.ltv.features import (
+    baseline_churn_probability,
+    latest_churn_probabilities,
+    purchase_summary,
+    subscription_summary,
+)
+from ml.ltv.train import MODEL, LtvModels, fit_ltv_models, models_from_state, snapshot_day
 from ml.ltv.value import (
     DAYS_PER_YEAR,
     DEFAULT_ANNUAL_DISCOUNT_RATE,
@@ -105,6 +114,7 @@ def customer_ltv(
     churn_probabilities: pd.DataFrame | None = None,
     *,
     models: LtvModels | None = None,
+    include_buyers: bool = True,
     horizon_months: int = 12,
     annual_discount_rate: float = DEFAULT_ANNUAL_DISCOUNT_RATE,
     gross_margin: float = DEFAULT_GROSS_MARGIN,
@@ -112,15 +122,16 @@ def customer_ltv(
     """LTV over the next `horizon_months` for every buyer and every subscriber at the snapshot.
 
     Buyers: BG/NBD-family × Gamma-Gamma, fitted on the buyers at the snapshot unless `models`
-    is given. Subscribers: contractual LTV from `churn_probabilities` (account_id,
-    churn_probability: P(churn this month) from the churn model), else the pooled historical
-    monthly churn rate. Fitted parameters travel in the schema metadata (key b"ltv_params").
+    is given; left out when `include_buyers` is False (too few buyers to fit). Subscribers:
+    contractual LTV from `churn_probabilities` (account_id, churn_probability: P(churn this
+    month) from the churn model), else the pooled historical monthly churn rate. Fitted
+    parameters travel in the schema metadata (key b"ltv_params").
     """
     if horizon_months < 1:
         raise LtvInputError(f"horizon_months must be >= 1, got {horizon_months}")
     money = {"annual_discount_rate": annual_discount_rate, "gross_margin": gross_margin}
     frames = []
-    buyers = purchase_summary(warehouse, snapshot_date)
+    buyers = purchase_summary(warehouse, snapshot_date) if include_buyers else pd.DataFrame()
     if len(buyers):
         models = models or fit_ltv_models(buyers)
         frames.append(_noncontractual_rows(buyers, models, horizon_months, **money))
@@ -155,3 +166,33 @@ def customer_ltv(
     table = pa.Table.from_pandas(rows, schema=LTV_SCHEMA, preserve_index=False)
     metadata = {"variant": models.variant, **models.params(), **money} if models else money
     return table.replace_schema_metadata({"ltv_params": json.dumps(metadata)})
+
+
+TABLE = "scores.customer_ltv"
+KEYS = ("ltv_type", "customer_id", "feature_snapshot_date")
+SCORE_SCHEMA = pa.schema([("customer_id", pa.string()), *LTV_SCHEMA])
+
+
+def score(settings: Settings, snapshot: date | None = None) -> list[LoadResult]:
+    """Write scores.customer_ltv: one row per buyer (when the latest training run fitted the
+    buyer models) and per subscriber, whose churn hazard is the churn model's latest 1-month
+    probability where scored, else the pooled baseline rate."""
+    serving = latest_state(MODEL, settings)
+    state = serving.model
+    models = models_from_state(state["buyer_model"]) if state["buyer_model"] else None
+    with get_warehouse(settings) as warehouse:
+        day = snapshot_day(warehouse, snapshot)
+        churn = latest_churn_probabilities(warehouse, day)
+        rows = customer_ltv(
+            warehouse,
+            day,
+            churn,
+            models=models,
+            include_buyers=models is not None,
+            horizon_months=state["horizon_months"],
+        ).to_pandas()
+    if rows.empty:
+        raise NotEnoughDataError(f"no buyer or subscriber to value at {day}")
+    rows.insert(0, "customer_id", rows["account_id"].fillna(rows["user_pseudo_id"]))
+    table = with_provenance(rows, serving, day, SCORE_SCHEMA)
+    return [write_scores(TABLE, table, KEYS, settings)]

@@ -98,3 +98,19 @@ def test_heavy_module_level_imports_in_dags_are_banned() -> None:
     in_dags = check("dags/example.py")
     assert in_dags.returncode == 1 and "TID253" in in_dags.stdout
     assert check("ml/example.py").returncode == 0
+
+
+def test_ml_dags_have_a_task_per_catalogue_model_in_dependency_order(dagbag: Any) -> None:
+    from mdp.runtime.assets import table_asset
+    from ml.catalog import CATALOG
+
+    train, score = dagbag.dags["ml_train"], dagbag.dags["ml_score"]
+    assert {t.task_id for t in train.tasks} == {f"train_{m}" for m in CATALOG}
+    assert {t.task_id for t in score.tasks} == {f"score_{m}" for m in CATALOG}
+    for name, entry in CATALOG.items():
+        task = score.get_task(f"score_{name}")
+        assert [a.uri for a in task.outlets] == [table_asset(entry.score_table).uri]
+        assert task.upstream_task_ids == {f"score_{m}" for m in entry.scores_after}
+    # LTV reads the churn scores: it scores after churn, even when churn scoring failed
+    ltv = score.get_task("score_ltv")
+    assert ltv.upstream_task_ids == {"score_churn"} and ltv.trigger_rule == "all_done"

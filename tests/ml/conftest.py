@@ -7,8 +7,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
 
 #: The tiny world has 41 leads (3 won) and 4 churns: replaying it 24 times (leads 15 days,
@@ -63,6 +65,23 @@ def replayed_warehouse(built_warehouse: Path, tmp_path_factory: pytest.TempPathF
     return path
 
 
+def _private_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlflow_template: Path, warehouse: Path
+) -> Any:
+    from mdp.settings import get_settings
+
+    (tmp_path / "mlflow").mkdir()
+    shutil.copy(mlflow_template, tmp_path / "mlflow" / "mlflow.db")
+    shutil.copy(warehouse, tmp_path / "warehouse.duckdb")
+    monkeypatch.setenv("MDP_HOME", str(tmp_path))
+    monkeypatch.setenv("MDP_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.delenv("MDP_MLFLOW_TRACKING_URI", raising=False)
+    # the replayed tiny world is for plumbing: any model better than chance may serve
+    monkeypatch.setenv("MDP_ML__MIN_ROC_AUC", "0.5")
+    get_settings.cache_clear()
+    return get_settings()
+
+
 @pytest.fixture
 def ml_settings(
     tmp_path: Path,
@@ -73,14 +92,45 @@ def ml_settings(
     """Settings on a private MDP_HOME: its own MLflow store and a copy of the replayed marts."""
     from mdp.settings import get_settings
 
-    (tmp_path / "mlflow").mkdir()
-    shutil.copy(mlflow_template, tmp_path / "mlflow" / "mlflow.db")
-    shutil.copy(replayed_warehouse, tmp_path / "warehouse.duckdb")
-    monkeypatch.setenv("MDP_HOME", str(tmp_path))
-    monkeypatch.setenv("MDP_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.delenv("MDP_MLFLOW_TRACKING_URI", raising=False)
-    # the replayed tiny world is for plumbing: any model better than chance may serve
-    monkeypatch.setenv("MDP_ML__MIN_ROC_AUC", "0.5")
+    yield _private_settings(tmp_path, monkeypatch, mlflow_template, replayed_warehouse)
     get_settings.cache_clear()
-    yield get_settings()
+
+
+@pytest.fixture
+def tiny_settings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mlflow_template: Path,
+    built_warehouse: Path,
+) -> Iterator[object]:
+    """Settings on a private MDP_HOME: its own MLflow store and a copy of the tiny world's
+    marts as dbt built them (not replayed)."""
+    from mdp.settings import get_settings
+
+    yield _private_settings(tmp_path, monkeypatch, mlflow_template, built_warehouse)
     get_settings.cache_clear()
+
+
+def query(settings: Any, sql: str) -> pd.DataFrame:
+    """A read-only query of the settings' DuckDB file."""
+    con = duckdb.connect(str(settings.duckdb_file), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def execute(settings: Any, sql: str) -> None:
+    """Change the settings' (private, copied) DuckDB file."""
+    con = duckdb.connect(str(settings.duckdb_file))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
+def assert_same_rows(first: pd.DataFrame, second: pd.DataFrame, keys: list[str]) -> None:
+    """Equal score tables up to scored_at and row order."""
+    a = first.drop(columns=["scored_at"]).sort_values(keys, ignore_index=True)
+    b = second.drop(columns=["scored_at"]).sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(a, b)

@@ -71,3 +71,11 @@ def test_lead_tiers_follow_the_configured_cut_offs(ml_settings: Any) -> None:
 def test_unknown_model_is_a_named_error() -> None:
     with pytest.raises(UnknownModelError, match="lead_scoring"):
         select("lead_scoringg")
+
+
+def test_the_catalogue_lists_a_model_after_those_whose_scores_it_reads() -> None:
+    names = list(CATALOG)
+    for position, entry in enumerate(CATALOG.values()):
+        assert set(entry.scores_after) <= set(names[:position]), entry.name
+    assert CATALOG["ltv"].scores_after == ("churn",)
+    assert [entry.name for entry in select(None)] == names

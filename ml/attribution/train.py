@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import mlflow
 import pandas as pd
 
 from mdp.settings import Settings
@@ -69,33 +68,35 @@ def train(settings: Settings, snapshot: date | None = None) -> list[runs.FitRun]
     ranking = {t: " > ".join(part["channel"]) for t, part in channels.groupby("conversion_type")}
     path_counts = journey_paths.groupby("conversion_type").size().to_dict()
     effects = channels.pivot(index="channel", columns="conversion_type", values="removal_effect")
-    tracking.use_experiment(MODEL, settings)
-    with mlflow.start_run(run_name=MODEL) as active:
-        tracking.log_params(
-            {
-                "feature_snapshot_date": day,
-                "markov_order": ORDER,
-                "lookback_days": LOOKBACK_DAYS,
-                **{f"{t}.paths": n for t, n in path_counts.items()},
-                **{f"{t}.channel_ranking": text for t, text in ranking.items()},
-            }
-        )
-        tracking.log_metrics(metrics)
+
+    def artifacts() -> None:
         tracking.log_table(channels, "evaluation/channels.csv")
         tracking.log_figure(
             plots.grouped_bars(effects, "Markov removal effects", "removal effect"),
             "evaluation/removal_effects.png",
         )
-        version = runs.log_state(
-            {
-                "feature_snapshot_date": day.isoformat(),
-                "markov_order": ORDER,
-                "lookback_days": LOOKBACK_DAYS,
-                "p_conversion": {t: r.p_conversion for t, r in sorted(results.items())},
-                "removal_effects": {
-                    t: r.removal_effects.sort_index().to_dict() for t, r in sorted(results.items())
-                },
-            }
-        )
-    summary = "; ".join(f"{t}: {text}" for t, text in ranking.items())
-    return [runs.FitRun(MODEL, active.info.run_id, version, metrics, summary)]
+
+    fit = runs.log_fit(
+        MODEL,
+        settings,
+        params={
+            "feature_snapshot_date": day,
+            "markov_order": ORDER,
+            "lookback_days": LOOKBACK_DAYS,
+            **{f"{t}.paths": n for t, n in path_counts.items()},
+            **{f"{t}.channel_ranking": text for t, text in ranking.items()},
+        },
+        metrics=metrics,
+        state={
+            "feature_snapshot_date": day.isoformat(),
+            "markov_order": ORDER,
+            "lookback_days": LOOKBACK_DAYS,
+            "p_conversion": {t: r.p_conversion for t, r in sorted(results.items())},
+            "removal_effects": {
+                t: r.removal_effects.sort_index().to_dict() for t, r in sorted(results.items())
+            },
+        },
+        summary="; ".join(f"{t}: {text}" for t, text in ranking.items()),
+        artifacts=artifacts,
+    )
+    return [fit]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import mlflow
 import numpy as np
 import pandas as pd
 
@@ -105,37 +104,40 @@ def train(settings: Settings, snapshot: date | None = None) -> list[FitRun]:
         metrics["expected_uplift_pct"] = float(uplift.iloc[0])
     for channel, row in optimiser.iterrows():
         metrics[f"change_pct.{tracking.key_part(str(channel))}"] = float(row["change_pct"])
-    tracking.use_experiment(MODEL, settings)
-    with mlflow.start_run(run_name=MODEL) as active:
-        tracking.log_params(
-            {
-                "feature_snapshot_date": as_of,
-                "target": config.target,
-                "attribution_model": config.attribution_model,
-                "history_days": config.history_days,
-                "lookback_days": config.lookback_days,
-                "bound_factors": config.bound_factors,
-                **{f"not_fitted.{n}": reason for n, reason in skipped.items()},
-            }
-        )
-        tracking.log_metrics(metrics)
-        tracking.log_table(plan, "evaluation/recommendations.csv")
-        _plot(series, curves, config.target)
-        version = runs.log_state(
-            {
-                "feature_snapshot_date": as_of.isoformat(),
-                "target": config.target,
-                "attribution_model": config.attribution_model,
-                "history_days": config.history_days,
-                "lookback_days": config.lookback_days,
-                "bound_factors": list(config.bound_factors),
-                "curves": {n: {f: getattr(c, f) for f in CURVE_FIELDS} for n, c in curves.items()},
-                "not_fitted": skipped,
-            }
-        )
     summary = (
         f"{len(curves)} curve(s); expected uplift {metrics['expected_uplift_pct']:.1f} %"
         if "expected_uplift_pct" in metrics
         else f"no response curve ({len(skipped)} channel(s) short of history): rules only"
     )
-    return [FitRun(MODEL, active.info.run_id, version, metrics, summary)]
+
+    def artifacts() -> None:
+        tracking.log_table(plan, "evaluation/recommendations.csv")
+        _plot(series, curves, config.target)
+
+    fit = runs.log_fit(
+        MODEL,
+        settings,
+        params={
+            "feature_snapshot_date": as_of,
+            "target": config.target,
+            "attribution_model": config.attribution_model,
+            "history_days": config.history_days,
+            "lookback_days": config.lookback_days,
+            "bound_factors": config.bound_factors,
+            **{f"not_fitted.{n}": reason for n, reason in skipped.items()},
+        },
+        metrics=metrics,
+        state={
+            "feature_snapshot_date": as_of.isoformat(),
+            "target": config.target,
+            "attribution_model": config.attribution_model,
+            "history_days": config.history_days,
+            "lookback_days": config.lookback_days,
+            "bound_factors": list(config.bound_factors),
+            "curves": {n: {f: getattr(c, f) for f in CURVE_FIELDS} for n, c in curves.items()},
+            "not_fitted": skipped,
+        },
+        summary=summary,
+        artifacts=artifacts,
+    )
+    return [fit]

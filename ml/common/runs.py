@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,27 @@ def log_state(state: Mapping[str, Any]) -> str:
     mlflow.log_text(state_text(state), STATE_ARTIFACT)
     mlflow.set_tags({RUN_KIND_TAG: TRAIN, VERSION_TAG: version})
     return version
+
+
+def log_fit(
+    model: str,
+    settings: Settings,
+    *,
+    params: Mapping[str, Any],
+    metrics: dict[str, float],
+    state: Mapping[str, Any],
+    summary: str,
+    artifacts: Callable[[], None] = lambda: None,
+) -> FitRun:
+    """One training run in the model's experiment: params, metrics, the run's tables and plots
+    (`artifacts`, called inside the run), then the fitted state that scoring serves."""
+    tracking.use_experiment(model, settings)
+    with mlflow.start_run(run_name=model) as active:
+        tracking.log_params(params)
+        tracking.log_metrics(metrics)
+        artifacts()
+        version = log_state(state)
+    return FitRun(model, active.info.run_id, version, metrics, summary)
 
 
 def latest_state(model: str, settings: Settings) -> ServingModel:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 
-import mlflow
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -234,19 +233,23 @@ def train(settings: Settings, snapshot: date | None = None) -> list[FitRun]:
         series = load_series(warehouse, as_of, config.attribution_model)
     fits = [fit_series(key, y, config) for key, y in sorted(series.items(), key=str)]
     scores = metrics(fits)
-    tracking.use_experiment(MODEL, settings)
-    with mlflow.start_run(run_name=MODEL) as active:
-        tracking.log_params(
-            {
-                "feature_snapshot_date": as_of,
-                "series": len(fits),
-                **{k: v for k, v in asdict(config).items()},
-            }
-        )
-        tracking.log_metrics(scores)
+    beaten = sum(1 for f in fits if f.chosen.mase < f.baseline.mase)
+
+    def artifacts() -> None:
         tracking.log_table(series_table(fits), "evaluation/series.csv")
         _plot(fits, series)
-        version = runs.log_state(fits_state(fits, as_of, config))
-    beaten = sum(1 for f in fits if f.chosen.mase < f.baseline.mase)
-    summary = f"{len(fits)} series; {beaten} beat the seasonal-naive baseline (MASE)"
-    return [FitRun(MODEL, active.info.run_id, version, scores, summary)]
+
+    fit = runs.log_fit(
+        MODEL,
+        settings,
+        params={
+            "feature_snapshot_date": as_of,
+            "series": len(fits),
+            **{k: v for k, v in asdict(config).items()},
+        },
+        metrics=scores,
+        state=fits_state(fits, as_of, config),
+        summary=f"{len(fits)} series; {beaten} beat the seasonal-naive baseline (MASE)",
+        artifacts=artifacts,
+    )
+    return [fit]

@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, Literal
 
-import mlflow
 import numpy as np
 import pandas as pd
 
@@ -167,26 +166,24 @@ def train(settings: Settings, snapshot: date | None = None) -> list[FitRun]:
         metrics[f"{ltv_type}.mean_predicted_ltv"] = float(part["predicted_ltv"].mean())
     if baseline is not None:
         metrics["baseline_churn_probability"] = baseline
-    tracking.use_experiment(MODEL, settings)
-    with mlflow.start_run(run_name=MODEL) as active:
-        tracking.log_params(
-            {
-                "feature_snapshot_date": day,
-                "horizon_months": HORIZON_MONTHS,
-                "buyer_model": buyer_model,
-                "variant": models.variant if models else "",
-                "min_buyers": MIN_BUYERS,
-                "min_repeat_buyers": MIN_REPEAT_BUYERS,
-            }
-        )
-        tracking.log_metrics(metrics)
-        _log_plots(rows)
-        version = runs.log_state(
-            {
-                "feature_snapshot_date": day.isoformat(),
-                "horizon_months": HORIZON_MONTHS,
-                "buyer_model": models_state(models) if models else None,
-            }
-        )
-    summary = f"buyers: {models.variant if models else buyer_model}"
-    return [FitRun(MODEL, active.info.run_id, version, metrics, summary)]
+    fit = runs.log_fit(
+        MODEL,
+        settings,
+        params={
+            "feature_snapshot_date": day,
+            "horizon_months": HORIZON_MONTHS,
+            "buyer_model": buyer_model,
+            "variant": models.variant if models else "",
+            "min_buyers": MIN_BUYERS,
+            "min_repeat_buyers": MIN_REPEAT_BUYERS,
+        },
+        metrics=metrics,
+        state={
+            "feature_snapshot_date": day.isoformat(),
+            "horizon_months": HORIZON_MONTHS,
+            "buyer_model": models_state(models) if models else None,
+        },
+        summary=f"buyers: {models.variant if models else buyer_model}",
+        artifacts=lambda: _log_plots(rows),
+    )
+    return [fit]

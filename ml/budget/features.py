@@ -14,7 +14,9 @@ TARGETS = ("leads", "customers", "purchases", "conversions", "revenue")
 LEVELS = ("channel", "campaign")
 
 
-def spend_sql(as_of: date, start: date, attribution_model: str) -> str:
+def spend_sql(
+    as_of: date, start: date, attribution_model: str, table: str = "marts.fct_channel_roi_daily"
+) -> str:
     """Spend and credited results per day, channel and campaign (one attribution model)."""
     model = check_attribution_model(attribution_model)
     return f"""
@@ -27,7 +29,7 @@ def spend_sql(as_of: date, start: date, attribution_model: str) -> str:
             sum(customers) as customers,
             sum(purchases) as purchases,
             sum(attributed_revenue) as revenue
-        from marts.fct_channel_roi_daily
+        from {table}
         where attribution_model = '{model}'
             and date_day > date '{start.isoformat()}'
             and date_day <= date '{as_of.isoformat()}'
@@ -44,7 +46,8 @@ def load_daily(
     every campaign (zeros where the mart has no row).
     """
     start = as_of - timedelta(days=history_days)
-    rows = warehouse.query(spend_sql(as_of, start, attribution_model)).to_pandas()
+    table = warehouse.qualified_name("marts.fct_channel_roi_daily")
+    rows = warehouse.query(spend_sql(as_of, start, attribution_model, table)).to_pandas()
     if rows.empty:
         raise BudgetInputError(f"marts.fct_channel_roi_daily has no rows in {start}..{as_of}")
     numeric = ["spend", "leads", "customers", "purchases", "revenue"]

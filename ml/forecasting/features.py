@@ -47,7 +47,9 @@ def check_attribution_model(name: str) -> str:
     return name
 
 
-def channel_day_sql(as_of: date, attribution_model: str) -> str:
+def channel_day_sql(
+    as_of: date, attribution_model: str, table: str = "marts.fct_channel_roi_daily"
+) -> str:
     """Leads and revenue credited per channel and day up to as_of (portable DuckDB/BigQuery SQL).
 
     Spend rows repeat under every attribution model, so one model is selected before summing.
@@ -59,7 +61,7 @@ def channel_day_sql(as_of: date, attribution_model: str) -> str:
             channel,
             sum(leads) as leads,
             sum(attributed_revenue) as revenue
-        from marts.fct_channel_roi_daily
+        from {table}
         where attribution_model = '{model}'
             and date_day <= date '{as_of.isoformat()}'
         group by date_day, channel
@@ -106,7 +108,11 @@ def load_series(
     warehouse: Warehouse, as_of: date, attribution_model: str = "linear"
 ) -> dict[SeriesKey, pd.Series]:
     """Every non-empty daily and weekly series, keyed by metric, frequency and channel."""
-    rows = warehouse.query(channel_day_sql(as_of, attribution_model)).to_pandas()
+    rows = warehouse.query(
+        channel_day_sql(
+            as_of, attribution_model, warehouse.qualified_name("marts.fct_channel_roi_daily")
+        )
+    ).to_pandas()
     for metric in METRICS:
         rows[metric] = rows[metric].astype(float)
     daily = daily_frame(rows, as_of)

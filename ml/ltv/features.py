@@ -64,7 +64,7 @@ def purchase_summary(warehouse: Warehouse, snapshot_date: date) -> pd.DataFrame:
                 row_number() over (
                     partition by user_pseudo_id order by purchased_at, transaction_id
                 ) as purchase_number
-            from marts.fct_purchases
+            from {warehouse.qualified_name("marts.fct_purchases")}
             where purchased_at < {at} and revenue > 0
         ),
         buyers as (
@@ -111,7 +111,7 @@ def subscription_summary(warehouse: Warehouse, snapshot_date: date) -> pd.DataFr
                 sum(cast(mrr as {number})) over (
                     partition by account_id order by month_start
                 ) as revenue_to_date
-            from marts.fct_mrr_monthly
+            from {warehouse.qualified_name("marts.fct_mrr_monthly")}
             where month_start <= date '{day.isoformat()}'
         ),
         latest as (
@@ -126,7 +126,7 @@ def subscription_summary(warehouse: Warehouse, snapshot_date: date) -> pd.DataFr
             m.revenue_to_date
         from months as m
         inner join latest as l on m.month_start = l.month_start
-        left join marts.fct_customer_months as c
+        left join {warehouse.qualified_name("marts.fct_customer_months")} as c
             on m.account_id = c.account_id and m.month_start = c.month_start
         where m.mrr > 0
             -- a churn in a month that has ended by the snapshot is already known: no LTV left
@@ -146,7 +146,7 @@ def baseline_churn_probability(warehouse: Warehouse, snapshot_date: date) -> flo
     month = _month_start(warehouse.dialect_name, _as_day(snapshot_date))
     sql = f"""
         select avg(case when churned_in_month then 1.0 else 0.0 end) as rate
-        from marts.fct_customer_months
+        from {warehouse.qualified_name("marts.fct_customer_months")}
         where is_past_minimum_term
             and month_start < {month}
     """
@@ -157,11 +157,13 @@ def baseline_churn_probability(warehouse: Warehouse, snapshot_date: date) -> flo
 def default_snapshot(warehouse: Warehouse) -> date | None:
     """The day after the latest purchase, or the latest MRR month if later: every known
     purchase and subscription month counts. None when the marts hold neither."""
+    purchases = warehouse.qualified_name("marts.fct_purchases")
+    mrr = warehouse.qualified_name("marts.fct_mrr_monthly")
     row = warehouse.query(
-        """
+        f"""
         select
-            (select max(purchased_at) from marts.fct_purchases) as last_purchase,
-            (select max(month_start) from marts.fct_mrr_monthly) as last_month
+            (select max(purchased_at) from {purchases}) as last_purchase,
+            (select max(month_start) from {mrr}) as last_month
         """
     ).to_pylist()[0]
     days = []

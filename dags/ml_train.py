@@ -4,8 +4,9 @@ Retrains every model in the catalogue (ml/catalog.py) on the current marts, one 
 each run logs its parameters, evaluation metrics and plots to MLflow. Classifiers (lead scoring,
 churn) register a new version as `challenger`, promoted to `champion` only if it beats the
 champion on the same latest time window and clears the minimum ROC-AUC (MDP_ML__MIN_ROC_AUC);
-attribution, LTV, forecast and budget log their fitted state, which scoring then uses. Weekly,
-or trigger it by hand after a backfill.
+attribution, LTV, forecast and budget log their fitted state, which scoring then uses. A model
+whose data is too thin to train (e.g. fewer than 5 wins in a time window) is skipped with the
+reason in its log. Weekly, or trigger it by hand after a backfill.
 """
 
 from __future__ import annotations
@@ -18,10 +19,18 @@ from mdp.runtime.dag_defaults import START_DATE, default_args
 @task
 def train_model(model: str) -> list[dict[str, object]]:
     """`mdp train <model>`: train and log (classifiers: register, apply the promotion rule)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
     from mdp.settings import get_settings
     from ml.catalog import select
+    from ml.common.errors import NotEnoughDataError
 
-    results = select(model)[0].run_train(get_settings())
+    try:
+        results = select(model)[0].run_train(get_settings())
+    except NotEnoughDataError as error:
+        # too little history is a state of the data, not a failure: the run says why and the
+        # other models still train
+        raise AirflowSkipException(f"{model}: {error}") from None
     return [
         {
             "model": r.registered_name,

@@ -114,9 +114,12 @@ def run(
 
 
 def _print_runs(summaries: list[Any]) -> None:
-    table = Table("DAG", "state", "tasks", "seconds", title="Airflow runs")
+    table = Table("DAG", "state", "tasks", "skipped", "seconds", title="Airflow runs")
     for s in summaries:
-        table.add_row(s.dag_id, s.state, str(len(s.tasks)), f"{s.seconds:.1f}")
+        skipped = sorted(task for task, state in s.tasks.items() if state == "skipped")
+        table.add_row(
+            s.dag_id, s.state, str(len(s.tasks)), ", ".join(skipped) or "-", f"{s.seconds:.1f}"
+        )
     console.print(table)
 
 

@@ -22,6 +22,8 @@ SOURCES = ("ga4", "facebook_ads", "google_ads", "salesforce")
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", tuple(f"ingest_{source}" for source in SOURCES), "sources → raw tables"),
     Stage("transform", ("transform",), "dbt: raw → staging → marts, with tests"),
+    Stage("train", ("ml_train",), "ML: train every model, log to MLflow, promote by rule"),
+    Stage("score", ("ml_score",), "ML: score tables from the champions and latest fits"),
 )
 
 

@@ -42,10 +42,12 @@ def run_dbt(settings: Settings, args: list[str]) -> int:
     return 0 if result.success else 1
 
 
-def build(settings: Settings | None = None) -> None:
-    """`dbt build` of the whole project; raises TransformError when a model or test fails."""
+def build(settings: Settings | None = None, select: str | None = None) -> None:
+    """`dbt build` of the whole project (or of a `--select` selection); raises TransformError
+    when a model or test fails."""
     from mdp.errors import TransformError
     from mdp.settings import get_settings
 
-    if run_dbt(settings or get_settings(), ["build"]) != 0:
+    args = ["build", *(["--select", select] if select else [])]
+    if run_dbt(settings or get_settings(), args) != 0:
         raise TransformError("dbt build failed: see the task log for the failing model or test")

@@ -106,7 +106,12 @@ def test_ml_dags_have_a_task_per_catalogue_model_in_dependency_order(dagbag: Any
 
     train, score = dagbag.dags["ml_train"], dagbag.dags["ml_score"]
     assert {t.task_id for t in train.tasks} == {f"train_{m}" for m in CATALOG}
-    assert {t.task_id for t in score.tasks} == {f"score_{m}" for m in CATALOG}
+    assert {t.task_id for t in score.tasks} == {f"score_{m}" for m in CATALOG} | {
+        "refresh_roi_marts"
+    }
+    # the ROI marts take the new data-driven credits, without re-triggering the scoring DAG
+    refresh = score.get_task("refresh_roi_marts")
+    assert refresh.upstream_task_ids == {"score_attribution"} and not refresh.outlets
     for name, entry in CATALOG.items():
         task = score.get_task(f"score_{name}")
         assert [a.uri for a in task.outlets] == [table_asset(entry.score_table).uri]

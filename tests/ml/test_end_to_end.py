@@ -79,3 +79,17 @@ def test_the_catalogue_lists_a_model_after_those_whose_scores_it_reads() -> None
         assert set(entry.scores_after) <= set(names[:position]), entry.name
     assert CATALOG["ltv"].scores_after == ("churn",)
     assert [entry.name for entry in select(None)] == names
+
+
+def test_the_dags_skip_a_model_whose_data_is_too_thin_and_say_why(tiny_settings: Any) -> None:
+    """The tiny world (3 won leads) cannot train lead scoring: its ml_train task is skipped with
+    the reason, and its ml_score task is skipped because no champion exists."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from dags.ml_score import score_model
+    from dags.ml_train import train_model
+
+    with pytest.raises(AirflowSkipException, match=r"lead_scoring: .*more history"):
+        train_model.function("lead_scoring")
+    with pytest.raises(AirflowSkipException, match="lead_scoring: "):
+        score_model.function("lead_scoring")

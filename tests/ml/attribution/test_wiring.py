@@ -4,7 +4,10 @@ MLflow and become Markov credits; both models credit every conversion of every t
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import mlflow
@@ -95,3 +98,42 @@ def test_a_past_snapshot_scores_only_the_conversions_known_then(tiny_settings: A
 def test_scoring_before_any_training_run_is_a_named_error(tiny_settings: Any) -> None:
     with pytest.raises(NoTrainingRunError, match="mdp train attribution"):
         ENTRY.run_score(tiny_settings)
+
+
+def test_roi_marts_show_the_scored_credits_beside_the_rule_based_models(
+    tiny_settings: Any, tmp_path: Any
+) -> None:
+    """After scoring, `dbt build -s fct_channel_roi_daily+` (the ml_score DAG's last task) puts
+    markov and shapley into the ROI marts: the scored credits summed by channel, the same
+    spend as every other model."""
+    ENTRY.run_train(tiny_settings)
+    ENTRY.run_score(tiny_settings)
+    # a process of its own, as the Airflow task: dbt-duckdb keeps its connection open
+    mdp = str(Path(sys.executable).parent / "mdp")
+    select = ["dbt", "build", "--select", "fct_channel_roi_daily+", "--target-path", str(tmp_path)]
+    done = subprocess.run([mdp, *select], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+    roi = query(
+        tiny_settings,
+        "select attribution_model, channel, sum(spend) as spend, "
+        "sum(leads + customers + purchases) as conversions, "
+        "sum(attributed_revenue) as revenue "
+        "from marts.fct_channel_roi_monthly group by 1, 2",
+    ).set_index(["attribution_model", "channel"])
+    scored = query(
+        tiny_settings,
+        "select attribution_model, channel, sum(credit) as conversions, "
+        "sum(attributed_revenue) as revenue from scores.attribution_credits group by 1, 2",
+    ).set_index(["attribution_model", "channel"])
+    for model in ("markov", "shapley"):
+        ours = roi.loc[model].reindex(scored.loc[model].index)
+        assert ours["conversions"].to_numpy() == pytest.approx(
+            scored.loc[model, "conversions"].to_numpy(), abs=1e-9
+        )
+        assert ours["revenue"].to_numpy() == pytest.approx(
+            scored.loc[model, "revenue"].to_numpy(), abs=1e-6
+        )
+        spend = roi.loc[model, "spend"].astype(float).sort_index()
+        linear = roi.loc["linear", "spend"].astype(float).reindex(spend.index).fillna(0)
+        assert spend.to_numpy() == pytest.approx(linear.to_numpy())

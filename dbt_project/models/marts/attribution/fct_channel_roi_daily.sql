@@ -1,9 +1,14 @@
 -- Spend and what it bought, per day × attribution model × channel × campaign: spend from the ad
 -- platforms (on the day it was spent), leads / customers / revenue credited by each model (on
--- the conversion's day). Campaigns join on the UTM campaign the ads' sessions carry.
-{%- set models = [
+-- the conversion's day). Campaigns join on the UTM campaign the ads' sessions carry. The
+-- rule-based models come from fct_attribution_credits; the data-driven ones (markov, shapley)
+-- from scores.attribution_credits once ML has scored, in the same shape.
+-- depends_on: {{ source('scores', 'attribution_credits') }}
+{%- set rule_based = [
     "first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based"
 ] %}
+{%- set data_driven = data_driven_models() %}
+{%- set models = rule_based + data_driven %}
 with
 
 ad_performance as (
@@ -20,7 +25,31 @@ ad_campaigns as (
 
 credits as (
 
-    select * from {{ ref('fct_attribution_credits') }}
+    select
+        conversion_date,
+        attribution_model,
+        channel,
+        campaign,
+        conversion_type,
+        credit,
+        attributed_revenue
+
+    from {{ ref('fct_attribution_credits') }}
+    {%- if data_driven %}
+
+    union all
+
+    select
+        conversion_date,
+        attribution_model,
+        channel,
+        campaign,
+        conversion_type,
+        credit,
+        attributed_revenue
+
+    from {{ source('scores', 'attribution_credits') }}
+    {%- endif %}
 
 ),
 

@@ -231,6 +231,34 @@ def score(model: ModelArgument = None, snapshot: SnapshotOption = None) -> None:
     console.print(table)
 
 
+@app.command()
+def sync(
+    target: Annotated[str, typer.Argument(help="salesforce or hubspot")],
+    dry_run: Annotated[bool, typer.Option(help="Print and store the diff; write nothing")] = False,
+    force: Annotated[bool, typer.Option(help="Go on although the guardrail trips")] = False,
+) -> None:
+    """Sync the score tables to a CRM (only changed records; see activation/crm/mapping.yml)."""
+    from activation.crm import run_sync
+
+    with console.status(f"syncing scores to {target} …"):
+        result = run_sync(get_settings(), target, dry_run=dry_run, force=force)
+    if dry_run:
+        diff = Table("object", "record", "field", "old", "new", "why", title="Would change")
+        for d in result.diffs[:50]:
+            diff.add_row(
+                *(str(d[k]) for k in ("object", "record_key", "crm_field")),
+                str(d["old_value"]),
+                str(d["new_value"]),
+                d["reason"],
+            )
+        console.print(diff)
+    console.print(
+        f"{target} sync {result.run_id}: {result.status}; {result.in_scope} records in scope, "
+        f"{result.changed} changed, {result.retried} retried, {result.sent} sent, "
+        f"{result.failed} failed, {result.skipped} not in the CRM ({result.seconds:.1f}s)"
+    )
+
+
 @app.command(context_settings=PASSTHROUGH)
 def dbt(ctx: typer.Context) -> None:
     """Any dbt command with mdp's profile and target, e.g. `mdp dbt docs generate`."""

@@ -73,6 +73,35 @@ class MlSettings(BaseModel):
     )
 
 
+class SyncSettings(BaseModel):
+    """CRM sync (reverse ETL) of the score tables (MDP_SYNC__<FIELD>)."""
+
+    min_score_change: float = Field(
+        default=0.01, ge=0.0, description="A score moving less than this is not re-sent."
+    )
+    max_error_rate: float = Field(
+        default=0.05, ge=0.0, le=1.0, description="Fail above this share of records not synced."
+    )
+    guardrail_share: float = Field(
+        default=0.5, gt=0.0, le=1.0, description="Abort (unless --force) above this share changing."
+    )
+    salesforce_job_records: int = Field(
+        default=10_000, gt=0, le=150_000_000, description="Records per Bulk 2.0 ingest job."
+    )
+    salesforce_poll_seconds: float = Field(
+        default=2.0, gt=0.0, description="Wait between polls of a Bulk 2.0 job."
+    )
+    hubspot_batch_size: int = Field(
+        default=100, gt=0, le=100, description="Inputs per HubSpot batch upsert (API max 100)."
+    )
+    max_retries: int = Field(
+        default=5, ge=0, description="Retries of a rate-limited (429) or 5xx call."
+    )
+    mapping: Path | None = Field(
+        default=None, description="Mapping YAML; default activation/crm/mapping.yml."
+    )
+
+
 class Settings(BaseSettings):
     """Everything mdp needs to know about where it runs. Secrets are SecretStr and never printed."""
 
@@ -97,6 +126,7 @@ class Settings(BaseSettings):
     )
     connections: ConnectionIds = Field(default_factory=ConnectionIds)
     ml: MlSettings = Field(default_factory=MlSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
     sandbox: bool = Field(default=True, description="Point every source at the local emulators.")
     transform_mode: Literal["build", "cosmos"] = Field(
         default="build",

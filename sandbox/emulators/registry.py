@@ -19,6 +19,6 @@ def default_emulators() -> list[Emulator]:
         FacebookAdsEmulator(),
         GoogleAdsEmulator(),
         SalesforceEmulator(),
-        HubSpotEmulator(),
+        HubSpotEmulator(score_properties=True),
         WebhookEmulator(),
     ]

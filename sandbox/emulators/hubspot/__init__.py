@@ -25,8 +25,9 @@ class HubSpotEmulator:
 
     name = "hubspot"
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, score_properties: bool = False) -> None:
         self.port = port
+        self.score_properties = score_properties
         self.portal: Portal | None = None
         self.faults: FaultInjector | None = None
         self._server: RunningServer | None = None
@@ -35,6 +36,8 @@ class HubSpotEmulator:
         """Seed the portal from `world.tables` and serve it (state lives in memory, not `home`)."""
         self.portal = Portal()
         seed_portal(self.portal, world.tables)
+        if self.score_properties:  # the custom properties the CRM sync writes (mdp_lead_score…)
+            self.portal.registry.add_score_properties()
         self.faults = FaultInjector(faults, self.name)
         self._server = serve(HubSpotApp(self.portal, self.faults, {ACCESS_TOKEN}), port=self.port)
         self.portal.base_url = self._server.url

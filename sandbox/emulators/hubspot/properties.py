@@ -141,6 +141,39 @@ COMPANY_PROPERTIES = (
     _system("hs_lastmodifieddate", "Last Modified Date", "datetime", _COMPANY),
     _system("hs_object_id", "Record ID", "number", _COMPANY),
 )
+_SCORES = "mdp_scores"
+
+
+def _score(
+    name: str, label: str, kind: str = "string", options: tuple[str, ...] = ()
+) -> PropertyDef:
+    """A custom property the portal admin created for the platform's score write-back."""
+    field_type = {"number": "number", "enumeration": "select", "datetime": "date"}.get(kind, "text")
+    return PropertyDef(
+        name, label, kind, field_type, _SCORES, options=options, hubspot_defined=False
+    )
+
+
+#: Custom properties for the CRM sync (activation/crm/mapping.yml), when the emulator seeds them.
+SCORE_PROPERTIES = {
+    "contacts": (
+        _score("mdp_lead_score", "Lead score", "number"),
+        _score("mdp_lead_tier", "Lead tier", "enumeration", ("Hot", "Warm", "Cold")),
+        _score("mdp_lead_score_reasons", "Lead score reasons"),
+        _score("mdp_lead_model_version", "Lead score model version"),
+        _score("mdp_lead_scored_at", "Lead scored at", "datetime"),
+    ),
+    "companies": (
+        _score("mdp_churn_risk", "Churn risk", "number"),
+        _score(
+            "mdp_churn_risk_level", "Churn risk level", "enumeration", ("low", "medium", "high")
+        ),
+        _score("mdp_churn_reasons", "Churn risk reasons"),
+        _score("mdp_churn_model_version", "Churn model version"),
+        _score("mdp_predicted_ltv", "Predicted LTV", "number"),
+        _score("mdp_ltv_model_version", "LTV model version"),
+    ),
+}
 #: What a read returns when the caller names no properties (as the real API does).
 DEFAULT_READ = {
     "contacts": (
@@ -176,6 +209,12 @@ class PropertyRegistry:
         }
     )
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_score_properties(self) -> None:
+        """What the admin sets up for the CRM sync: the SCORE_PROPERTIES custom properties."""
+        with self._lock:
+            for object_type, definitions in SCORE_PROPERTIES.items():
+                self.by_type[object_type].update((p.name, p) for p in definitions)
 
     def of(self, object_type: str) -> dict[str, PropertyDef]:
         with self._lock:

@@ -34,8 +34,22 @@ FIELD_TYPES = {
 }
 #: Fields the activation layer writes back (lead and churn scores), empty until written.
 WRITEBACK_FIELDS: dict[str, dict[str, str]] = {
-    "Lead": {"Lead_Score__c": "double", "Lead_Score_Date__c": "datetime"},
-    "Account": {"Churn_Risk__c": "double", "Churn_Risk_Date__c": "datetime"},
+    "Lead": {
+        "Lead_Score__c": "double",
+        "Lead_Score_Date__c": "datetime",
+        "Lead_Score_Tier__c": "string",
+        "Lead_Score_Reasons__c": "string",
+        "Lead_Score_Model_Version__c": "string",
+    },
+    "Account": {
+        "Churn_Risk__c": "double",
+        "Churn_Risk_Date__c": "datetime",
+        "Churn_Risk_Level__c": "string",
+        "Churn_Reasons__c": "string",
+        "Churn_Model_Version__c": "string",
+        "Predicted_LTV__c": "double",
+        "LTV_Model_Version__c": "string",
+    },
 }
 DRIFT_SUFFIX = "_v2__c"
 

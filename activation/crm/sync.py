@@ -1,0 +1,334 @@
+"""One CRM sync run: read scores, check fields, diff with state, guard, write, record it all."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from mdp.logging import redact
+from mdp.settings import Settings
+from mdp.warehouse import Warehouse, get_warehouse
+
+from . import state
+from .errors import GuardrailError, SyncErrorRateError
+from .mapping import ObjectMap, Target, check_target, load_mapping
+from .records import CrmClient, Record, Value, WriteOutcome
+from .schema import FieldInfo, check_fields, check_values
+from .values import changed_fields, read_source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ObjectPlan:
+    """What one mapped object would send: records, why, and their field-level diff."""
+
+    obj: ObjectMap
+    crm_object: str
+    in_scope: int = 0
+    skipped: int = 0
+    new: int = 0
+    changed: int = 0
+    retried: int = 0
+    prior: int = 0  # records synced before (the guardrail only applies once there are some)
+    records: list[Record] = field(default_factory=list)
+    diffs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def changing_share(self) -> float:
+        return (self.new + self.changed) / self.in_scope if self.in_scope else 0.0
+
+
+@dataclass
+class SyncResult:
+    """What a run did; the same numbers land in activation.sync_log."""
+
+    run_id: str
+    target: str
+    status: str = "running"
+    dry_run: bool = False
+    forced: bool = False
+    in_scope: int = 0
+    changed: int = 0
+    retried: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    batches: int = 0
+    job_ids: list[str] = field(default_factory=list)
+    model_versions: set[str] = field(default_factory=set)
+    diffs: list[dict[str, Any]] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def succeeded(self) -> int:
+        return self.sent - self.failed
+
+    @property
+    def error_rate(self) -> float:
+        """Share of the records in scope that the CRM does not hold after this run."""
+        return self.failed / self.in_scope if self.in_scope else 0.0
+
+
+def connect(target: Target, settings: Settings) -> CrmClient:
+    """The CRM client from its Airflow connection (secrets stay in the connection)."""
+    from mdp.runtime.connections import get_connection
+
+    if target == "salesforce":
+        from .salesforce import SalesforceConfig, SalesforceCrm
+
+        conn = get_connection(settings.connections.salesforce)
+        return SalesforceCrm(SalesforceConfig.from_connection(conn), settings.sync)
+    from .hubspot import HubSpotCrm
+
+    return HubSpotCrm.from_connection(get_connection(settings.connections.hubspot), settings.sync)
+
+
+def _text(value: Value) -> str | None:
+    return None if value is None else json.dumps(value) if not isinstance(value, str) else value
+
+
+def plan_object(
+    obj: ObjectMap,
+    target: Target,
+    client: CrmClient,
+    described: dict[str, FieldInfo],
+    desired: dict[str, dict[str, Value]],
+    synced: dict[tuple[str, str], dict[str, Value]],
+    open_errors: dict[tuple[str, str], state.OpenError],
+    min_score_change: float,
+) -> ObjectPlan:
+    """Which records to send and why: never synced, changed beyond the minimum, or failed last
+    time (retried). Keys the CRM does not hold are skipped."""
+    plan = ObjectPlan(obj, obj.crm_object(target))
+    ids = client.resolve(obj, sorted(desired))
+    plan.skipped = len(desired) - len(ids)
+    in_crm = {key: desired[key] for key in ids}
+    check_values(target, obj, described, in_crm)
+    plan.in_scope = len(in_crm)
+    plan.prior = sum(1 for key in in_crm if (obj.name, key) in synced)
+    for key, values in sorted(in_crm.items()):
+        old = synced.get((obj.name, key))
+        changed = changed_fields(obj, target, old, values, min_score_change)
+        retry = (obj.name, key) in open_errors
+        if not changed and not retry:
+            continue
+        reason = "retry" if retry else "new" if old is None else "changed"
+        plan.retried += reason == "retry"
+        plan.new += reason == "new"
+        plan.changed += reason == "changed"
+        plan.records.append(Record(key, ids[key], values))
+        for name, value in values.items():
+            before = None if old is None else old.get(name)
+            if old is None or before != value:
+                plan.diffs.append(
+                    {
+                        "object": obj.name,
+                        "record_key": key,
+                        "crm_object": plan.crm_object,
+                        "crm_field": name,
+                        "old_value": _text(before),
+                        "new_value": _text(value),
+                        "reason": reason,
+                    }
+                )
+    return plan
+
+
+def _guard(plans: list[ObjectPlan], share: float) -> str | None:
+    """Why the run must stop, or None: an object already synced before whose share of records
+    about to change exceeds the guardrail (the first full load is exempt)."""
+    tripped = [
+        f"{p.obj.name}: {p.new + p.changed} of {p.in_scope} records ({p.changing_share:.0%})"
+        for p in plans
+        if p.prior and p.changing_share > share
+    ]
+    if not tripped:
+        return None
+    return (
+        f"guardrail: more than {share:.0%} of the records would change ({'; '.join(tripped)}); "
+        "check the scores (e.g. a new model version), then rerun with --force"
+    )
+
+
+def run_sync(
+    settings: Settings,
+    target: str,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    client: CrmClient | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> SyncResult:
+    """Sync the mapped score tables to one CRM (see activation/crm/README.md)."""
+    crm = check_target(target)
+    started, tick = clock(), time.monotonic()
+    result = SyncResult(f"{crm}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", crm)
+    result.dry_run, result.forced = dry_run, force
+    mapping = load_mapping(settings.sync.mapping)
+    client = client or connect(crm, settings)
+    with get_warehouse(settings) as warehouse:
+        try:
+            plans, open_errors = _plan(
+                warehouse, mapping.for_target(crm), crm, client, settings, result
+            )
+            _execute(warehouse, plans, open_errors, crm, client, settings, result, clock)
+        except Exception as error:
+            if result.status == "running":
+                result.status, result.message = "failed", redact(str(error))
+            raise
+        finally:
+            result.seconds = time.monotonic() - tick
+            if result.status != "running":
+                _record(warehouse, result, started, clock())
+            client.close()
+    return result
+
+
+def _plan(
+    warehouse: Warehouse,
+    objects: list[ObjectMap],
+    target: Target,
+    client: CrmClient,
+    settings: Settings,
+    result: SyncResult,
+) -> tuple[list[ObjectPlan], dict[tuple[str, str], state.OpenError]]:
+    sources = {o.name: read_source(warehouse, o, target) for o in objects}
+    # every field of every object is checked before the first record is sent
+    described: dict[str, dict[str, FieldInfo]] = {}
+    for obj in objects:
+        crm_object = obj.crm_object(target)
+        if crm_object not in described:
+            described[crm_object] = client.describe(crm_object)
+    check_fields(target, objects, described)
+    synced = state.load_state(warehouse, target)
+    open_errors = state.load_open_errors(warehouse, target)
+    plans = []
+    for obj in objects:
+        source = sources[obj.name]
+        if source is None:
+            log.warning("CRM sync: %s does not exist yet; %s skipped", obj.source.table, obj.name)
+            continue
+        result.model_versions |= source.model_versions
+        plan = plan_object(
+            obj,
+            target,
+            client,
+            described[obj.crm_object(target)],
+            source.records,
+            synced,
+            open_errors,
+            settings.sync.min_score_change,
+        )
+        plans.append(plan)
+        result.in_scope += plan.in_scope
+        result.skipped += plan.skipped
+        result.changed += plan.new + plan.changed
+        result.retried += plan.retried
+        result.diffs += plan.diffs
+    return plans, open_errors
+
+
+def _execute(
+    warehouse: Warehouse,
+    plans: list[ObjectPlan],
+    open_errors: dict[tuple[str, str], state.OpenError],
+    target: Target,
+    client: CrmClient,
+    settings: Settings,
+    result: SyncResult,
+    clock: Callable[[], datetime],
+) -> None:
+    reason = _guard(plans, settings.sync.guardrail_share)
+    if reason and not result.forced:
+        result.status, result.message = "aborted", reason
+        raise GuardrailError(reason)
+    if result.dry_run:
+        result.status = "dry_run"
+        result.message = f"{sum(len(p.records) for p in plans)} record(s) would be sent"
+        return
+    for plan in plans:
+        if not plan.records:
+            continue
+        outcome = client.upsert(plan.obj, plan.records)
+        _apply(warehouse, plan, outcome, target, result, open_errors, clock())
+    result.status = "succeeded"
+    if result.error_rate > settings.sync.max_error_rate:
+        result.status = "failed"
+        result.message = (
+            f"{result.failed} of {result.in_scope} records failed ({result.error_rate:.1%}), "
+            f"above MDP_SYNC__MAX_ERROR_RATE {settings.sync.max_error_rate:.1%}; "
+            "see activation.sync_errors"
+        )
+        raise SyncErrorRateError(result.message)
+
+
+def _apply(
+    warehouse: Warehouse,
+    plan: ObjectPlan,
+    outcome: WriteOutcome,
+    target: Target,
+    result: SyncResult,
+    open_errors: dict[tuple[str, str], state.OpenError],
+    now: datetime,
+) -> None:
+    """Store what went through, record what failed, close the errors of retried successes."""
+    written = {r.key: r.values for r in plan.records if r.key not in outcome.failures}
+    name = plan.obj.name
+    state.save_synced(warehouse, target, plan.crm_object, name, written, result.run_id, now)
+    resolved = [key for key in written if (name, key) in open_errors]
+    state.save_errors(
+        warehouse,
+        target,
+        plan.crm_object,
+        name,
+        outcome.failures,
+        resolved,
+        open_errors,
+        result.run_id,
+        now,
+    )
+    result.sent += outcome.sent
+    result.failed += len(outcome.failures)
+    result.batches += outcome.batches
+    result.job_ids += outcome.job_ids
+
+
+def _record(
+    warehouse: Warehouse, result: SyncResult, started: datetime, finished: datetime
+) -> None:
+    """The run's audit row and its diff (what was sent, or would be on a dry run)."""
+    extra = {"run_id": result.run_id, "target": result.target, "dry_run": result.dry_run}
+    state.save_diffs(warehouse, [{**extra, **d} for d in result.diffs])
+    state.save_log(
+        warehouse,
+        {
+            "run_id": result.run_id,
+            "target": result.target,
+            "status": result.status,
+            "dry_run": result.dry_run,
+            "forced": result.forced,
+            "started_at": started,
+            "finished_at": finished,
+            "duration_seconds": round(result.seconds, 3),
+            "records_in_scope": result.in_scope,
+            "changed": result.changed,
+            "retried": result.retried,
+            "sent": result.sent,
+            "succeeded": result.succeeded,
+            "failed": result.failed,
+            "skipped": result.skipped,
+            "error_rate": result.error_rate,
+            "model_versions": ", ".join(sorted(result.model_versions)),
+            "batches": result.batches,
+            "job_ids": json.dumps(result.job_ids),
+            "message": redact(result.message),
+        },
+    )

@@ -1,0 +1,115 @@
+"""Read the mapped score rows from the warehouse as canonical values, and diff them with state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from mdp.warehouse import Warehouse
+
+from .errors import MappingError
+from .mapping import JOIN_SEPARATOR, FieldMap, ObjectMap, Target
+from .records import Value
+
+
+@dataclass
+class SourceRows:
+    """Each key's CRM field values (canonical), and the model versions behind them."""
+
+    records: dict[str, dict[str, Value]] = field(default_factory=dict)
+    model_versions: set[str] = field(default_factory=set)
+
+
+def canonical(value: Any, kind: str) -> Value:
+    """A warehouse value as the JSON-able form state keeps and clients format."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if kind == "number":
+        return float(value)
+    if kind == "integer":
+        return int(value)
+    if kind == "datetime":
+        stamp = pd.Timestamp(value)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    if kind == "date":
+        return (value if isinstance(value, dt.date) else pd.Timestamp(value).date()).isoformat()
+    return str(value)
+
+
+def _needed(obj: ObjectMap, target: Target) -> list[str]:
+    columns = [obj.source.key, *obj.source.filter]
+    if obj.source.latest_by:
+        columns.append(obj.source.latest_by)
+    for field_map, _ in obj.fields_for(target):
+        columns.extend(field_map.columns)
+    if "model_version" not in columns:
+        columns.append("model_version")
+    return list(dict.fromkeys(columns))
+
+
+def read_source(warehouse: Warehouse, obj: ObjectMap, target: Target) -> SourceRows | None:
+    """The latest row per key after the filters, mapped to CRM fields; None when the score table
+    does not exist yet (that model has not scored)."""
+    table = obj.source.table
+    if not warehouse.table_exists(table):
+        return None
+    name = warehouse.qualified_name(table)
+    present = set(warehouse.query(f"select * from {name} limit 0").column_names)
+    needed = _needed(obj, target)
+    missing = [c for c in needed if c not in present and c != "model_version"]
+    if missing:
+        raise MappingError(
+            f"mapping {obj.name!r}: {table} has no column(s) {', '.join(missing)}; "
+            f"it has {', '.join(sorted(present))}"
+        )
+    columns = ", ".join(c for c in needed if c in present)
+    frame = warehouse.query(f"select {columns} from {name}").to_pandas()
+    for column, wanted in obj.source.filter.items():
+        frame = frame[frame[column] == wanted]
+    if obj.source.latest_by:
+        frame = frame.sort_values(obj.source.latest_by, ascending=False, kind="stable")
+    frame = frame.drop_duplicates(obj.source.key).dropna(subset=[obj.source.key])
+    rows = SourceRows()
+    for row in frame.to_dict("records"):
+        rows.records[str(row[obj.source.key])] = {
+            name: _field_value(field_map, row) for field_map, name in obj.fields_for(target)
+        }
+        if row.get("model_version") is not None:
+            rows.model_versions.add(f"{obj.name}:{row['model_version']}")
+    return rows
+
+
+def _field_value(field_map: FieldMap, row: Mapping[str, Any]) -> Value:
+    if field_map.join:
+        parts = [canonical(row[c], "string") for c in field_map.join]
+        return JOIN_SEPARATOR.join(str(p) for p in parts if p) or None
+    return canonical(row[field_map.columns[0]], field_map.type)
+
+
+def changed_fields(
+    obj: ObjectMap,
+    target: Target,
+    old: Mapping[str, Value] | None,
+    new: Mapping[str, Value],
+    min_score_change: float,
+) -> list[str]:
+    """The CRM fields whose change makes this record worth sending (all of them when the record
+    was never synced). Numbers count only when they moved by their minimum change."""
+    if old is None:
+        return [name for _, name in obj.fields_for(target)]
+    changed = []
+    for field_map, name in obj.fields_for(target):
+        before, after = old.get(name), new.get(name)
+        if not field_map.triggers_sync or before == after:
+            continue
+        numbers = isinstance(before, int | float) and isinstance(after, int | float)
+        if numbers and abs(float(after) - float(before)) < field_map.threshold(min_score_change):  # type: ignore[arg-type]
+            continue
+        changed.append(name)
+    return changed

@@ -259,6 +259,30 @@ def sync(
     )
 
 
+@app.command()
+def alerts(
+    day: Annotated[date | None, typer.Option("--date", formats=["%Y-%m-%d"])] = None,
+    dry_run: Annotated[bool, typer.Option(help="Evaluate and record, send nothing")] = False,
+) -> None:
+    """Evaluate the alert rules and anomaly checks, record them, send the new ones once."""
+    from activation.alerts import run_alerts
+    from mdp.runtime.airflow_env import apply_airflow_env
+
+    settings = get_settings()
+    apply_airflow_env(settings)  # Slack and SMTP connections resolve through Airflow
+    result = run_alerts(settings, day, notify=not dry_run)
+    table = Table(
+        "severity", "rule", "entity", "actual", "expected", title=f"Alerts {result.as_of}"
+    )
+    for alert in result.alerts:
+        table.add_row(alert.severity, alert.rule, alert.entity_name, alert.actual, alert.expected)
+    console.print(table)
+    console.print(
+        f"{result.opened} new, {result.held} still open, {result.resolved} resolved; "
+        f"{result.notified} sent" + (" (and e-mailed)" if result.emailed else "")
+    )
+
+
 @app.command(context_settings=PASSTHROUGH)
 def dbt(ctx: typer.Context) -> None:
     """Any dbt command with mdp's profile and target, e.g. `mdp dbt docs generate`."""

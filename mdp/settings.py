@@ -102,6 +102,33 @@ class SyncSettings(BaseModel):
     )
 
 
+class AlertSettings(BaseModel):
+    """Alert rules, anomaly detection and delivery (MDP_ALERTS__<FIELD>); defaults from the seed."""
+
+    window_days: int = Field(default=7, ge=1, description="Trailing days every rule looks at.")
+    min_spend: float = Field(
+        default=100.0, ge=0, description="ROAS and no-conversion rules: spend above."
+    )
+    min_roas: float = Field(default=2.0, ge=0, description="Campaign ROAS below this alerts.")
+    min_ctr: float = Field(default=0.01, ge=0, le=1, description="Ad set CTR below this alerts.")
+    min_impressions: int = Field(default=1000, ge=1, description="CTR rule: impressions at least.")
+    daily_budgets: dict[str, float] = Field(
+        default_factory=dict, description="Planned daily spend per campaign id or name (pacing)."
+    )
+    pacing_tolerance: float = Field(default=0.25, gt=0, description="Pacing off plan beyond ±.")
+    churn_horizon_months: int = Field(default=3, ge=1, description="Churn score horizon watched.")
+    hot_lead_days: int = Field(default=2, ge=0, description="Hot lead untouched after N days.")
+    attribution_model: str = Field(default="linear", description="Model for leads and revenue.")
+    anomaly_lookback_days: int = Field(default=3, ge=1, description="Latest days checked.")
+    anomaly_baseline_weeks: int = Field(default=4, ge=2, description="Same weekdays compared.")
+    anomaly_z: float = Field(default=4.0, gt=0, description="Robust z-score that alerts.")
+    anomaly_min_change: float = Field(
+        default=0.1, ge=0, description="Relative floor on the baseline spread (noise floor)."
+    )
+    email_connection: str = Field(default="mdp_smtp", description="SMTP connection id.")
+    email_to: list[str] = Field(default_factory=list, description="Alert e-mail recipients.")
+
+
 class Settings(BaseSettings):
     """Everything mdp needs to know about where it runs. Secrets are SecretStr and never printed."""
 
@@ -127,6 +154,7 @@ class Settings(BaseSettings):
     connections: ConnectionIds = Field(default_factory=ConnectionIds)
     ml: MlSettings = Field(default_factory=MlSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     sandbox: bool = Field(default=True, description="Point every source at the local emulators.")
     transform_mode: Literal["build", "cosmos"] = Field(
         default="build",

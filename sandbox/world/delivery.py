@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from sandbox.world.alert_plants import AlertPlants, add_planted_draws, lower_ctr, plan_plants
 from sandbox.world.config import WorldConfig
 from sandbox.world.media_plan import META, PLATFORM_CLICKS, TYPICAL_PACING, MediaPlan, hill
 from sandbox.world.rng import stream
@@ -23,6 +24,7 @@ class Delivery:
     ad_day: pd.DataFrame
     campaign_day: pd.DataFrame
     hill_scale: np.ndarray  # calibrated Hill scale per campaign (max expected clicks per day)
+    plants: AlertPlants  # the planted alert conditions (sandbox/world/alert_plants.py)
 
 
 def simulate_delivery(config: WorldConfig, timeline: Timeline, plan: MediaPlan) -> Delivery:
@@ -48,10 +50,39 @@ def simulate_delivery(config: WorldConfig, timeline: Timeline, plan: MediaPlan) 
     )
     scale = _calibrated_scale(config, campaigns, shape)
     expected = scale[:, None] * shape
-    campaign_day = _campaign_day_frame(plan, spend, adstock, expected, timeline.season, active)
     ad_expected = expected[ads["campaign_idx"]] * ads["click_weight"].to_numpy()[:, None]
     ad_day = _draw_ad_days(rng, config, ads, ad_spend, ad_expected)
-    return Delivery(ad_day=ad_day, campaign_day=campaign_day, hill_scale=scale)
+    # The alert plants' extra spend comes after every natural draw, so none of them shifts.
+    plants = plan_plants(config, plan, active)
+    spend, adstock, planted = _planted(campaigns, timeline, target * plants.budget_factor, ads)
+    expected_planted = scale[:, None] * planted["shape"]
+    extra = (expected_planted - expected)[ads["campaign_idx"]] * ads["click_weight"].to_numpy()[
+        :, None
+    ]
+    ad_day = add_planted_draws(
+        stream(config, "alert_plants"), plan, ad_day, planted["ad_spend"], extra
+    )
+    ad_day = lower_ctr(plan, plants, ad_day)
+    campaign_day = _campaign_day_frame(
+        plan, spend, adstock, expected_planted, timeline.season, active
+    )
+    return Delivery(ad_day=ad_day, campaign_day=campaign_day, hill_scale=scale, plants=plants)
+
+
+def _planted(
+    campaigns: pd.DataFrame, timeline: Timeline, target: np.ndarray, ads: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Spend, adstock and response shape at the planted budgets."""
+    ad_spend = np.round(target[ads["campaign_idx"]] * ads["spend_weight"].to_numpy()[:, None], 2)
+    spend = np.zeros_like(target)
+    np.add.at(spend, ads["campaign_idx"].to_numpy(), ad_spend)
+    adstock = _adstock(campaigns, spend)
+    shape = timeline.season[None, :] * hill(
+        adstock,
+        campaigns["hill_half_saturation"].to_numpy()[:, None],
+        campaigns["hill_slope"].to_numpy()[:, None],
+    )
+    return spend, adstock, {"shape": shape * (target > 0), "ad_spend": ad_spend}
 
 
 def _calibrated_scale(

@@ -6,6 +6,7 @@ from time import perf_counter
 
 import pyarrow as pa
 
+from sandbox.world.alert_plants import alert_truth, break_tracking
 from sandbox.world.attribution import conversions, google_click_attribution, meta_click_attribution
 from sandbox.world.channel_truth import channel_truth
 from sandbox.world.config import WorldConfig
@@ -42,6 +43,7 @@ def generate(config: WorldConfig) -> World:
     found = conversions(web)
     meta_attributed = meta_click_attribution(web, found)
     google_attributed = google_click_attribution(web, found, config.conversion_window_days_google)
+    google_attributed = break_tracking(plan, delivery.plants, google_attributed)
     tables: dict[str, pa.Table] = {
         **meta_tables(config, timeline, plan, delivery, meta_attributed),
         **google_tables(config, timeline, plan, web.site, delivery, google_attributed),
@@ -63,5 +65,6 @@ def generate(config: WorldConfig) -> World:
         "experiment_truth": experiment_truth(web, timeline),
         "model_truth": model_truth(leads, churn),
         "totals": totals(tables, crm.history, n_months),
+        "alert_truth": alert_truth(timeline, plan, delivery.plants, tables),
     }
     return World(config, tables, truth, generation_seconds=perf_counter() - started)

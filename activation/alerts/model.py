@@ -1,0 +1,38 @@
+"""One alert: what is wrong, where, how far from expected, and what to do about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEVERITIES = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A condition that holds on `as_of`; `condition_key` names it across runs (deduplication)."""
+
+    rule: str
+    severity: str
+    platform: str
+    entity_type: str
+    entity_id: str
+    entity_name: str
+    metric: str
+    expected: str
+    actual: str
+    action: str
+    day: str = ""  # anomalies: the latest anomalous day; empty for standing conditions
+
+    @property
+    def condition_key(self) -> str:
+        """Rule and entity, not the day: a level shift stays one episode until it clears."""
+        return "|".join((self.rule, self.platform, self.entity_type, self.entity_id))
+
+    @property
+    def message(self) -> str:
+        """One line for Slack and e-mail."""
+        return (
+            f"[{self.severity}] {self.rule.replace('_', ' ')}: {self.entity_name} "
+            f"({self.entity_type} {self.entity_id}) {self.metric} {self.actual}, "
+            f"expected {self.expected}. {self.action}"
+        )

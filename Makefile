@@ -14,7 +14,7 @@ MDP := $(VENV)/bin/mdp
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test pytest lint format airflow mlflow-ui docs bench bench-env clean
+.PHONY: help setup demo test pytest lint format airflow mlflow-ui docs bench bench-env clean chromium
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,9 +34,15 @@ setup: $(VENV)/.synced ## Install the locked environment, Airflow DB (SQLite) an
 demo: setup ## Start the sandbox and run the whole pipeline through Airflow
 	$(MDP) demo
 
-test: setup ## Lint, then run every test
+test: setup chromium ## Lint, then run every test
 	$(MAKE) lint
 	$(MAKE) pytest
+
+# The weekly-report test screenshots the report in headless Chromium (Debian's package).
+chromium: ## Install Chromium (apt, needs root) when it is not on PATH
+	@command -v chromium >/dev/null || apt-get install -y --no-install-recommends chromium \
+		|| (apt-get update -qq && apt-get install -y --no-install-recommends chromium) \
+		|| echo "warning: could not install chromium; the report screenshot test will skip"
 
 pytest: setup ## Run the tests only
 	$(VENV)/bin/pytest

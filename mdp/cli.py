@@ -283,6 +283,44 @@ def alerts(
     )
 
 
+@app.command()
+def experiments(
+    all_events: Annotated[
+        bool, typer.Option("--all-events", help="Every conversion event, not only primary ones")
+    ] = False,
+) -> None:
+    """Analyse the A/B tests (lift, CI, MDE, SRM, verdict) into activation.experiment_results."""
+    from activation.experiments import run
+    from activation.experiments.render import results_table
+
+    results = run(get_settings())
+    if not results.num_rows:
+        console.print("no experiments in marts.fct_experiment_results")
+        return
+    console.print(results_table(results, primary_only=not all_events))
+
+
+@app.command()
+def report(
+    week: Annotated[
+        date | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Any day of the week to report (default: latest)"),
+    ] = None,
+    email: Annotated[bool, typer.Option(help="Email it via the Airflow SMTP connection")] = False,
+) -> None:
+    """Build the weekly report (self-contained HTML + PDF) under <home>/reports."""
+    from activation.report import build_report, email_report
+
+    settings = get_settings()
+    with console.status("building the weekly report …"):
+        built = build_report(settings, week)
+    console.print(f"HTML: {built.html}\nPDF:  {built.pdf}")
+    for section, state in built.sections.items():
+        console.print(f"  {section}: {state}")
+    if email:
+        console.print(email_report(settings, built))
+
+
 @app.command(context_settings=PASSTHROUGH)
 def dbt(ctx: typer.Context) -> None:
     """Any dbt command with mdp's profile and target, e.g. `mdp dbt docs generate`."""

@@ -129,6 +129,38 @@ class AlertSettings(BaseModel):
     email_to: list[str] = Field(default_factory=list, description="Alert e-mail recipients.")
 
 
+class ExperimentSettings(BaseModel):
+    """A/B test analysis (MDP_EXPERIMENTS__<FIELD>); the marts do not carry the design."""
+
+    alpha: float = Field(
+        default=0.05, gt=0.0, lt=0.5, description="Two-sided; split over a test's treatments."
+    )
+    power: float = Field(default=0.8, gt=0.5, lt=1.0, description="For the MDE and sample size.")
+    srm_alpha: float = Field(
+        default=0.001, gt=0.0, lt=0.5, description="Sample-ratio mismatch below this p-value."
+    )
+    control_variant: str = "control"
+    allocations: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Designed share per experiment and variant; unlisted ones are assumed equal.",
+    )
+    primary_events: dict[str, str] = Field(
+        default_factory=dict,
+        description="The conversion event each experiment was designed to move.",
+    )
+
+
+class ReportSettings(BaseModel):
+    """The weekly report (MDP_REPORT__<FIELD>): where it goes and who gets it."""
+
+    recipients: list[str] = Field(default_factory=list, description="Empty: no email is sent.")
+    smtp_conn_id: str = Field(default="smtp_default", description="Airflow SMTP connection.")
+    top_n: int = Field(default=10, ge=1, le=100, description="Rows in the at-risk and lead lists.")
+    attribution_model: str = Field(
+        default="linear", description="Rule-based model behind the spend and ROAS section."
+    )
+
+
 class Settings(BaseSettings):
     """Everything mdp needs to know about where it runs. Secrets are SecretStr and never printed."""
 
@@ -155,6 +187,8 @@ class Settings(BaseSettings):
     ml: MlSettings = Field(default_factory=MlSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    experiments: ExperimentSettings = Field(default_factory=ExperimentSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     sandbox: bool = Field(default=True, description="Point every source at the local emulators.")
     transform_mode: Literal["build", "cosmos"] = Field(
         default="build",

@@ -24,6 +24,11 @@ STAGES: tuple[Stage, ...] = (
     Stage("transform", ("transform",), "dbt: raw → staging → marts, with tests"),
     Stage("train", ("ml_train",), "ML: train every model, log to MLflow, promote by rule"),
     Stage("score", ("ml_score",), "ML: score tables from the champions and latest fits"),
+    Stage(
+        "activate",
+        ("crm_sync", "alerts", "weekly_report"),
+        "scores → Salesforce and HubSpot, alerts → Slack, the weekly report",
+    ),
 )
 
 

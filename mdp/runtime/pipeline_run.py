@@ -18,7 +18,7 @@ from mdp.runtime.setup import ensure_airflow_db, ensure_dbt_manifest
 from mdp.settings import Settings
 from mdp.warehouse import get_warehouse
 
-SUMMARY_SCHEMAS = ("raw", "staging", "marts", "scores")
+SUMMARY_SCHEMAS = ("raw", "staging", "marts", "scores", "activation")
 
 
 def prepare(settings: Settings, console: Console) -> None:

@@ -7,8 +7,7 @@
 {%- set rule_based = [
     "first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based"
 ] %}
-{%- set data_driven = data_driven_models() %}
-{%- set models = rule_based + data_driven %}
+{%- set data_driven = scored_credits_exist() %}
 with
 
 ad_performance as (
@@ -71,10 +70,17 @@ spend_by_campaign as (
 
 attribution_models as (
 
-    {% for model in models %}
+    {% for model in rule_based %}
         select '{{ model }}' as attribution_model
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+    {%- if data_driven %}
+
+    union all
+
+    select distinct attribution_model
+    from {{ source('scores', 'attribution_credits') }}
+    {%- endif %}
 
 ),
 

@@ -84,6 +84,7 @@ def demo_summary(settings: Settings, console: Console, seconds: float) -> None:
         ("Warehouse (DuckDB)", settings.duckdb_file),
         ("dbt docs", "make docs  → http://127.0.0.1:8081"),
         ("MLflow UI", "make mlflow-ui  → http://127.0.0.1:5000"),
+        ("Weekly report (HTML, PDF)", settings.home / "reports"),
         ("Sandbox (still running)", "mdp sandbox status | mdp sandbox down"),
     ]
     for label, value in where:

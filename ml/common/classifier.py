@@ -104,6 +104,13 @@ class CalibratedClassifier(PythonModel):
         """Calibrated probability per row."""
         return self.calibrator.transform(self.raw_probability(data))
 
+    def importance(self) -> pd.Series:
+        """Each feature's share of the booster's total split gain, by feature label."""
+        gain = np.asarray(self.booster.feature_importance(importance_type="gain"), dtype=float)
+        total = gain.sum()
+        names = [self.spec.labels.get(column, column) for column in self.spec.columns]
+        return pd.Series(gain / total if total > 0 else gain, index=names)
+
     def contributions(self, data: pd.DataFrame) -> np.ndarray:
         """Per-row log-odds contributions of each feature, bias in the last column."""
         return np.asarray(self.booster.predict(self.spec.frame(data), pred_contrib=True))

@@ -1,4 +1,4 @@
-"""Evaluation plots (matplotlib, which MLflow depends on): reliability diagram, lift by decile."""
+"""Evaluation plots (matplotlib, which MLflow depends on): reliability, lift, importance …"""
 
 from __future__ import annotations
 
@@ -46,6 +46,17 @@ def lift(table: pd.DataFrame, title: str) -> Any:
     ax.axhline(1.0, linestyle="--", color="grey", linewidth=1)
     ax.set(xlabel="decile (1 = highest probability)", ylabel="lift", title=title)
     ax.set_xticks(list(table["decile"]))
+    fig.tight_layout()
+    return fig
+
+
+def feature_importance(importance: pd.Series, title: str, top: int = 20) -> Any:
+    """Horizontal bars of the `top` features by importance (largest at the top)."""
+    fig, ax = _figure()
+    shown = importance.sort_values(ascending=False).head(top)[::-1]
+    ax.barh([str(name) for name in shown.index], shown.to_numpy())
+    ax.set(xlabel="total gain (share)", title=title)
+    ax.tick_params(axis="y", labelsize="small")
     fig.tight_layout()
     return fig
 

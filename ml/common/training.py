@@ -102,6 +102,15 @@ def run(job: TrainingJob, settings: Settings) -> TrainResult:
             plots.reliability(test_y, p, f"{job.registered_name}: reliability"),
             "evaluation/reliability.png",
         )
+        importance = fitted.model.importance()
+        tracking.log_table(
+            importance.rename("gain_share").rename_axis("feature").reset_index(),
+            "evaluation/feature_importance.csv",
+        )
+        tracking.log_figure(
+            plots.feature_importance(importance, f"{job.registered_name}: feature importance"),
+            "evaluation/feature_importance.png",
+        )
         example = split.test[job.spec.columns].head(5).reset_index(drop=True)
         info = tracking.log_model(fitted.model, example, job.registered_name)
         version = str(info.registered_model_version)

@@ -29,6 +29,13 @@ def test_train_then_score_writes_reproducible_scores(ml_settings: Any, model: st
     entry = CATALOG[model]
     results = entry.run_train(ml_settings)
     assert all(r.promotion.promoted and r.version == "1" for r in results)
+    from mlflow import MlflowClient
+
+    for r in results:  # what the MLflow UI shows for the run
+        plots = {a.path for a in MlflowClient().list_artifacts(r.run_id, "evaluation")}
+        assert {
+            f"evaluation/{name}.png" for name in ("reliability", "lift", "feature_importance")
+        } <= plots
 
     entry.run_score(ml_settings)
     first = _table(ml_settings, entry.score_table)

@@ -45,3 +45,12 @@ def test_given_depth_is_used_as_is() -> None:
     )
     assert fitted.params["max_depth"] == 2
     assert list(fitted.valid_log_loss) == [2]
+
+
+def test_importance_shares_rank_the_signals_above_the_noise() -> None:
+    """a (|coefficient| 1.2) carries more gain than b (0.8), both far more than pure noise."""
+    fitted = fit_classifier(_frame(1200, 1, False), _frame(500, 2, False), "y", SPEC)
+    importance = fitted.model.importance()
+    assert list(importance.index) == ["a", "b", "noise"]
+    assert abs(importance.sum() - 1) < 1e-12
+    assert importance["a"] > importance["b"] > 5 * importance["noise"]

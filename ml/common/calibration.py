@@ -1,4 +1,5 @@
-"""Probability calibration: Platt (logistic on log-odds) or isotonic, chosen on held-out rows."""
+"""Probability calibration: Platt (logistic on log-odds) or isotonic, chosen on held-out rows
+(or none, for a learner that is calibrated by its fit)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from sklearn.linear_model import LogisticRegression
 
 from ml.common.metrics import brier, log_loss
 
-Method = Literal["platt", "isotonic"]
-METHODS: tuple[Method, ...] = ("platt", "isotonic")
+Method = Literal["platt", "isotonic", "identity"]
+METHODS: tuple[Method, ...] = ("platt", "isotonic")  # the ones `choose` picks from
 _EPS = 1e-6
 
 
@@ -30,6 +31,8 @@ class Calibrator:
 
     def transform(self, p: np.ndarray) -> np.ndarray:
         """Calibrated probabilities for raw probabilities `p`."""
+        if self.method == "identity":
+            return np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
         if self.method == "platt":
             z = self.params["slope"] * _logit(p) + self.params["intercept"]
             return 1.0 / (1.0 + np.exp(-z))
@@ -80,3 +83,10 @@ def choose(p: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0) -> Calib
         scores[method] = {"brier": brier(y, out), "log_loss": log_loss(y, out)}
     best = min(METHODS, key=lambda m: (scores[m]["brier"], scores[m]["log_loss"]))
     return CalibrationChoice(fit(best, p, y), scores)
+
+
+def uncalibrated(p: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0) -> CalibrationChoice:
+    """No calibrator (the identity map), with the scores `choose` would have compared, for a
+    learner whose fit is calibrated on its own rows: a penalised likelihood refitted on the
+    validation rows would count them twice if a calibrator learned on them were added."""
+    return CalibrationChoice(Calibrator("identity"), choose(p, y, folds, seed).scores)

@@ -55,7 +55,7 @@ def feature_importance(importance: pd.Series, title: str, top: int = 20) -> Any:
     fig, ax = _figure()
     shown = importance.sort_values(ascending=False).head(top)[::-1]
     ax.barh([str(name) for name in shown.index], shown.to_numpy())
-    ax.set(xlabel="total gain (share)", title=title)
+    ax.set(xlabel="share of mean |log-odds contribution|", title=title)
     ax.tick_params(axis="y", labelsize="small")
     fig.tight_layout()
     return fig

@@ -1,4 +1,5 @@
-"""Reason codes: the features that moved each row's score most, from LightGBM contributions."""
+"""Reason codes: the features that moved each row's score most, from the learner's per-feature
+log-odds contributions."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def top_reasons(
     k: int = 3,
 ) -> list[list[str | None]]:
     """For each row, the `k` features with the largest absolute contribution to the log-odds,
-    as text: '<label> = <value> (raises)' or '(lowers)'. `contributions` is LightGBM's
+    as text: '<label> = <value> (raises)' or '(lowers)'. `contributions` is the learner's
     `pred_contrib` output (one column per feature, then the bias column)."""
     names = list(features.columns)
     per_feature = contributions[:, : len(names)]

@@ -16,7 +16,7 @@ from mdp.settings import Settings, get_settings
 
 EXPERIMENT_PREFIX = "mdp-"
 #: The model's runtime needs, stated instead of letting MLflow infer them in a subprocess.
-PIP_REQUIREMENTS = ["lightgbm", "scikit-learn", "pandas", "numpy"]
+PIP_REQUIREMENTS = ["lightgbm", "scikit-learn", "scipy", "pandas", "numpy"]
 
 
 def configure(settings: Settings | None = None) -> str:

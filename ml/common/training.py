@@ -14,11 +14,14 @@ from mlflow import MlflowClient
 
 from mdp.settings import Settings
 from ml.common import plots, tracking
-from ml.common.classifier import FeatureSpec, fit_classifier
+from ml.common.classifier import ADDITIVE, FeatureSpec, fit_classifier
 from ml.common.errors import NotEnoughDataError
 from ml.common.metrics import classification_metrics, lift_by_decile, roc_auc
 from ml.common.registry import Promotion, promote
 from ml.common.splits import TimeSplit, time_split
+
+#: Run-parameter prefix of the chosen learner's settings (LightGBM's keep their old names).
+_PARAM_PREFIX = {"lightgbm": "lgbm", ADDITIVE: "additive"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def champion_scorer(test: pd.DataFrame, label: str) -> Any:
 
 def run(job: TrainingJob, settings: Settings) -> TrainResult:
     """Train, evaluate, log, register and apply the promotion rule for one model."""
-    split = time_split(job.frame, job.time_column)
+    # the classifier stops its boosting on the training window's latest rows: keep time order
+    split = time_split(job.frame.sort_values(job.time_column, kind="stable"), job.time_column)
     test_y = split.test[job.label].to_numpy(dtype=bool)
     if not 0 < test_y.sum() < len(test_y):
         raise NotEnoughDataError(
@@ -82,17 +86,15 @@ def run(job: TrainingJob, settings: Settings) -> TrainResult:
                 "valid_start": split.valid_start.date(),
                 "test_start": split.test_start.date(),
                 "calibration": fitted.calibration.calibrator.method,
+                "learner": fitted.learner,
                 "best_iteration": fitted.best_iteration,
                 "final_rounds": fitted.rounds,
                 "features": ",".join(job.spec.columns),
-                **{f"lgbm_{k}": v for k, v in fitted.params.items()},
+                **{f"{_PARAM_PREFIX[fitted.learner]}_{k}": v for k, v in fitted.params.items()},
             }
         )
         tracking.log_metrics(metrics, prefix="test_")
-        tracking.log_metrics(
-            {f"depth_{depth}": loss for depth, loss in fitted.valid_log_loss.items()},
-            prefix="valid_log_loss_",
-        )
+        tracking.log_metrics(fitted.valid_log_loss, prefix="valid_log_loss_")
         for method, scores in fitted.calibration.scores.items():
             tracking.log_metrics(scores, prefix=f"valid_cv_{method}_")
         lift = lift_by_decile(test_y, p)
@@ -102,9 +104,9 @@ def run(job: TrainingJob, settings: Settings) -> TrainResult:
             plots.reliability(test_y, p, f"{job.registered_name}: reliability"),
             "evaluation/reliability.png",
         )
-        importance = fitted.model.importance()
+        importance = fitted.model.importance(split.test)
         tracking.log_table(
-            importance.rename("gain_share").rename_axis("feature").reset_index(),
+            importance.rename("mean_abs_contribution_share").rename_axis("feature").reset_index(),
             "evaluation/feature_importance.csv",
         )
         tracking.log_figure(

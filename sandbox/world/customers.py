@@ -20,7 +20,16 @@ CHURN_INTERCEPT = -3.5
 CHURN_TREND, CHURN_UTILISATION, CHURN_CASES = -1.3, -2.0, 0.25
 CHURN_TENURE, CHURN_SEATS = -0.3, -0.1
 CHURN_PLAN = np.array([0.5, 0.0, -0.5])
-_HEALTH_MEAN = np.array([-0.2, 0.1, 0.3])
+# Latent account health: AR(1) from month to month, never shown to the CRM; usage reveals it.
+HEALTH_MEAN = np.array([-0.2, 0.1, 0.3])  # by plan, before the grid's first month
+HEALTH_INITIAL_SD, HEALTH_PERSISTENCE, HEALTH_NOISE = 0.7, 0.85, 0.35
+# Usage given health h: P(a seat is active) = sigmoid(ACTIVE_LOGIT[0] + ACTIVE_LOGIT[1] h),
+# events per active user = EVENTS_PER_ACTIVE_USER exp(EVENTS_HEALTH h),
+# support cases = CASE_RATE sqrt(seats) exp(CASES_HEALTH h).
+ACTIVE_LOGIT = (0.8, 1.3)
+EVENTS_PER_ACTIVE_USER, EVENTS_HEALTH = 160.0, 0.25
+CASE_RATE, CASES_HEALTH = 0.12, -0.7
+GROW_RANGE, SHRINK_RANGE = (1.1, 1.5), (0.6, 0.9)  # seat multipliers of an expansion, contraction
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class CustomerHistory:
     cases: np.ndarray
     hazard: np.ndarray  # NaN where the customer cannot churn
     change: np.ndarray  # +1 expansion / -1 contraction decided in the month, effective next month
+    health: np.ndarray  # the latent health behind each month's usage (not in the CRM)
 
     @property
     def world_month0(self) -> int:
@@ -75,16 +85,17 @@ def simulate_customers(
     n, n_months = len(customers), len(months)
     state = {
         name: np.zeros((n, n_months))
-        for name in ("seats", "active_users", "events", "cases", "change")
+        for name in ("seats", "active_users", "events", "cases", "change", "health")
     }
     hazard = np.full((n, n_months), np.nan)
     plan = customers["plan"].to_numpy()
     start = customers["start_month"].to_numpy()
-    health = rng.normal(_HEALTH_MEAN[plan], 0.7)
+    health = rng.normal(HEALTH_MEAN[plan], HEALTH_INITIAL_SD)
     seats = customers["seats"].to_numpy().astype(np.float64)
     last_world = HISTORY_MONTHS + n_world_months - 1
     for m in range(n_months):
-        health = 0.85 * health + rng.normal(0.0, 0.35, n)
+        health = HEALTH_PERSISTENCE * health + rng.normal(0.0, HEALTH_NOISE, n)
+        state["health"][:, m] = health
         if m > 0:
             seats = _apply_change(rng, seats, state["change"][:, m - 1])
         seats = np.where(m == start, customers["seats"].to_numpy(), seats)
@@ -107,13 +118,35 @@ def simulate_customers(
         cases=state["cases"].astype(np.int64),
         hazard=hazard,
         change=state["change"].astype(np.int64),
+        health=state["health"],
     )
 
 
 def _apply_change(rng: np.random.Generator, seats: np.ndarray, change: np.ndarray) -> np.ndarray:
-    grow = np.ceil(seats * rng.uniform(1.1, 1.5, len(seats)))
-    shrink = np.maximum(np.floor(seats * rng.uniform(0.6, 0.9, len(seats))), 1)
-    return np.select([change > 0, change < 0], [grow, shrink], seats)
+    grow = rng.uniform(*GROW_RANGE, len(seats))
+    shrink = rng.uniform(*SHRINK_RANGE, len(seats))
+    return changed_seats(seats, change, grow, shrink)
+
+
+def changed_seats(
+    seats: np.ndarray, change: np.ndarray, grow: np.ndarray, shrink: np.ndarray
+) -> np.ndarray:
+    """Seats after a change: `grow` / `shrink` are the drawn multipliers (GROW_RANGE,
+    SHRINK_RANGE)."""
+    grown = np.ceil(seats * grow)
+    shrunk = np.maximum(np.floor(seats * shrink), 1)
+    return np.select([change > 0, change < 0], [grown, shrunk], seats)
+
+
+def usage_rates(seats: np.ndarray, health: np.ndarray) -> dict[str, np.ndarray]:
+    """The law of a month's usage given seats and health: active users ~ Binomial(seats,
+    p_active), events ~ Poisson(active users × events_per_active_user), cases ~ Poisson(case_rate).
+    """
+    return {
+        "p_active": sigmoid(ACTIVE_LOGIT[0] + ACTIVE_LOGIT[1] * health),
+        "events_per_active_user": EVENTS_PER_ACTIVE_USER * np.exp(EVENTS_HEALTH * health),
+        "case_rate": CASE_RATE * np.sqrt(seats) * np.exp(CASES_HEALTH * health),
+    }
 
 
 def _usage(
@@ -125,10 +158,11 @@ def _usage(
 ) -> None:
     """Active users, product events and support cases of month m."""
     state["seats"][:, m] = seats
-    active = rng.binomial(seats.astype(np.int64), sigmoid(0.8 + 1.3 * health))
+    rates = usage_rates(seats, health)
+    active = rng.binomial(seats.astype(np.int64), rates["p_active"])
     state["active_users"][:, m] = active
-    state["events"][:, m] = rng.poisson(active * 160.0 * np.exp(0.25 * health))
-    state["cases"][:, m] = rng.poisson(0.12 * np.sqrt(seats) * np.exp(-0.7 * health))
+    state["events"][:, m] = rng.poisson(active * rates["events_per_active_user"])
+    state["cases"][:, m] = rng.poisson(rates["case_rate"])
 
 
 def churn_features(
@@ -150,7 +184,12 @@ def churn_features(
 def _hazard(
     state: dict[str, np.ndarray], m: int, plan: np.ndarray, start: np.ndarray
 ) -> np.ndarray:
-    x = churn_features(state, m, start)
+    eligible = m - start >= MIN_TENURE_MONTHS
+    return np.where(eligible, hazard(churn_features(state, m, start), plan), np.nan)
+
+
+def hazard(x: dict[str, np.ndarray], plan: np.ndarray) -> np.ndarray:
+    """The true monthly churn probability from `churn_features` (past the minimum term)."""
     logit = (
         CHURN_INTERCEPT
         + CHURN_TREND * x["usage_trend"]
@@ -160,16 +199,21 @@ def _hazard(
         + CHURN_PLAN[plan]
         + CHURN_SEATS * np.log(x["seats"])
     )
-    eligible = m - start >= MIN_TENURE_MONTHS
-    return np.where(eligible, sigmoid(logit), np.nan)
+    return sigmoid(logit)
 
 
 def _seat_change(
     rng: np.random.Generator, state: dict[str, np.ndarray], m: int, seats: np.ndarray
 ) -> np.ndarray:
     """Busy accounts buy seats, idle ones give seats back (effective next month)."""
-    utilisation = state["active_users"][:, m] / np.maximum(seats, 1)
-    p_expand = sigmoid(-3.4 + 4.0 * (utilisation - 0.8))
-    p_contract = sigmoid(-4.0 - 4.0 * (utilisation - 0.5))
+    p_expand, p_contract = seat_change_probabilities(state["active_users"][:, m], seats)
     u = rng.random(len(seats))
     return np.select([u < p_expand, u < p_expand + p_contract], [1, -1], 0)
+
+
+def seat_change_probabilities(
+    active_users: np.ndarray, seats: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(expansion), P(contraction) decided in a month with these active users and seats."""
+    utilisation = active_users / np.maximum(seats, 1)
+    return sigmoid(-3.4 + 4.0 * (utilisation - 0.8)), sigmoid(-4.0 - 4.0 * (utilisation - 0.5))

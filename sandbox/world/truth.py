@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sandbox.world import churn_outlook
 from sandbox.world.arrow_columns import dates
 from sandbox.world.config import WorldConfig
 from sandbox.world.customers import CustomerHistory
@@ -28,8 +29,20 @@ def lead_truth(leads: pd.DataFrame) -> pa.Table:
     )
 
 
-def churn_truth(history: CustomerHistory, account_ids: np.ndarray, n_world_months: int) -> pa.Table:
-    """Per churn-eligible customer-month of the world: true hazards and realised churn."""
+def churn_truth(
+    history: CustomerHistory,
+    account_ids: np.ndarray,
+    n_world_months: int,
+    draws: int = churn_outlook.DRAWS,
+) -> pa.Table:
+    """Per churn-eligible customer-month of the world: true hazards and realised churn.
+
+    p_churn_month is the hazard, a function of what the CRM shows on the month's 1st.
+    p_churn_3m_point_in_time is P(churn within 3 months | that same information), the target of
+    a point-in-time model (see churn_outlook; p_churn_3m_point_in_time_se is its Monte Carlo
+    error, from `draws` simulated paths). p_churn_3m is P(churn within 3 months | the usage
+    path that followed): it knows the next two months' usage, so no model can reach its AUC.
+    """
     m0 = history.world_month0
     hazard = np.nan_to_num(history.hazard)
     survive = 1 - hazard
@@ -40,12 +53,15 @@ def churn_truth(history: CustomerHistory, account_ids: np.ndarray, n_world_month
     eligible[:, m0 + n_world_months :] = False
     cust, month = np.nonzero(eligible)
     churn = history.customers["churn_month"].to_numpy()[cust]
+    point_in_time, error = churn_outlook.churn_3m_point_in_time(history, cust, month, draws)
     return pa.table(
         {
             "account_id": account_ids[history.customers["account"].to_numpy()[cust]],
             "month": dates(history.months[month]),
             "p_churn_month": hazard[cust, month],
             "p_churn_3m": three[cust, month],
+            "p_churn_3m_point_in_time": point_in_time,
+            "p_churn_3m_point_in_time_se": error,
             "churned_month": churn == month,
             "churned_3m": (churn >= month) & (churn <= month + 2),
         }
@@ -120,11 +136,16 @@ def ltv_customer_truth(purchases: Purchases, pseudo_ids: np.ndarray) -> pa.Table
 
 
 def model_truth(lead: pa.Table, churn: pa.Table) -> pa.Table:
-    """Best achievable (Bayes) AUC and base rate of each prediction target."""
+    """Best achievable (Bayes) AUC and base rate of each prediction target (3-month churn: of
+    the point-in-time probability)."""
     targets = [
         ("lead_won_90d", lead["p_won_90d"].to_numpy(), lead["won_90d"].to_numpy()),
         ("churn_month", churn["p_churn_month"].to_numpy(), churn["churned_month"].to_numpy()),
-        ("churn_3m", churn["p_churn_3m"].to_numpy(), churn["churned_3m"].to_numpy()),
+        (
+            "churn_3m",
+            churn["p_churn_3m_point_in_time"].to_numpy(),
+            churn["churned_3m"].to_numpy(),
+        ),
     ]
     return pa.table(
         {

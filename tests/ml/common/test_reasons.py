@@ -1,9 +1,12 @@
-"""Reason codes come from LightGBM contributions that add up to the model's log-odds."""
+"""Reason codes come from the learner's contributions, which add up to its log-odds."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from ml.common.classifier import FeatureSpec, fit_classifier
 from ml.common.reasons import top_reasons
@@ -31,11 +34,17 @@ SPEC = FeatureSpec(
 )
 
 
-def test_contributions_sum_to_the_raw_log_odds_and_reasons_follow_them() -> None:
-    fitted = fit_classifier(_frame(1500, 1), _frame(600, 2), "y", SPEC)
+@pytest.mark.parametrize(
+    ("params", "learner"), [(None, "additive"), ({"max_depth": 1, "num_leaves": 2}, "lightgbm")]
+)
+def test_contributions_sum_to_the_raw_log_odds_and_reasons_follow_them(
+    params: dict[str, Any] | None, learner: str
+) -> None:
+    fitted = fit_classifier(_frame(1500, 1), _frame(600, 2), "y", SPEC, params)
+    assert fitted.learner == learner
     rows = _frame(50, 3)
     contributions = fitted.model.contributions(rows)
-    raw = fitted.model.booster.predict(SPEC.frame(rows), raw_score=True)
+    raw = fitted.model.learner.predict(SPEC.frame(rows), raw_score=True)
     np.testing.assert_allclose(contributions.sum(axis=1), raw, atol=1e-9)
 
     reasons = fitted.model.reasons(rows)

@@ -10,11 +10,14 @@ BOOTSTRAP := .local/bootstrap
 UV := $(BOOTSTRAP)/bin/uv
 VENV := .venv
 BENCH_ENV := .local/bench-env
+CHECKOV_ENV := .local/checkov-env
+CHECKOV_VERSION := 3.3.30
 MDP := $(VENV)/bin/mdp
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup demo test pytest lint format airflow mlflow-ui docs bench bench-env clean chromium
+.PHONY: help setup demo test pytest lint format airflow mlflow-ui docs bench bench-env checkov-env clean \
+	chromium
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,7 +37,7 @@ setup: $(VENV)/.synced ## Install the locked environment, Airflow DB (SQLite) an
 demo: setup ## Start the sandbox and run the whole pipeline through Airflow
 	$(MDP) demo
 
-test: setup chromium ## Lint, then run every test
+test: setup chromium $(CHECKOV_ENV)/.synced-$(CHECKOV_VERSION) ## Lint, then run every test
 	$(MAKE) lint
 	$(MAKE) pytest
 
@@ -79,6 +82,14 @@ $(BENCH_ENV)/.synced: benchmarks/requirements-attribution.txt | $(UV)
 	@touch $@
 
 bench-env: $(BENCH_ENV)/.synced ## Benchmark-only environment (channelattribution)
+
+# checkov (the infra/terraform scan in tests/infra) pins libraries Airflow conflicts with: own env.
+$(CHECKOV_ENV)/.synced-$(CHECKOV_VERSION): | $(UV)
+	$(UV) venv --quiet --python $(PYTHON) $(CHECKOV_ENV)
+	$(UV) pip install --python $(CHECKOV_ENV)/bin/python checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+checkov-env: $(CHECKOV_ENV)/.synced-$(CHECKOV_VERSION) ## Terraform scanner environment (checkov), never in .venv
 
 clean: ## Remove all local state and the environment
 	-$(MDP) sandbox down

@@ -40,6 +40,13 @@ class BigQuerySettings(BaseModel):
         default=None, description="Service-account key JSON; empty means Application Default."
     )
     job_labels: dict[str, str] = Field(default_factory=lambda: {"app": "mdp"})
+    ga4_export_dataset: str | None = Field(
+        default=None,
+        description="The property's GA4 export dataset (analytics_<property>), read in place.",
+    )
+    ga4_export_project: str | None = Field(
+        default=None, description="Project of the GA4 export dataset; default: `project`."
+    )
 
     def dataset(self, schema: str) -> str:
         """Physical dataset name for a logical schema."""

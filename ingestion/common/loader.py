@@ -76,7 +76,12 @@ def quarantine(
             ),
         }
     )
-    warehouse.merge(f"quarantine.{name}", record, keys=["batch_id", "row_number"])
+    warehouse.merge(
+        f"quarantine.{name}",
+        record,
+        keys=["batch_id", "row_number"],
+        partition_by="quarantined_at",
+    )
     log.error(
         "quarantined %d row(s) of %s %s..%s: %s",
         len(rows) if data is not None else 0,
@@ -120,7 +125,7 @@ def load_window(
             schema.table,
             stamp(conformed, context),
             keys=list(schema.keys),
-            partition_by=schema.partition_by,
+            partition_by=schema.storage_partition,
         )
     except WarehouseError as error:
         batch_id = quarantine(warehouse, schema, conformed, window, context, str(error))

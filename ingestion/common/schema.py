@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import SchemaContractError
+from .metadata import LOADED_AT
 
 EXTRA_COLUMN = "_mdp_extra"
 
@@ -35,12 +36,25 @@ class StreamSchema:
     fields: tuple[Field, ...]
     partition_by: str | None = None
     known_extras: frozenset[str] = field(default_factory=frozenset)
+    #: Clustering of the warehouse table when it has no natural keys (e.g. the GA4 export).
+    cluster_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = {f.name for f in self.fields}
         missing = [k for k in self.keys if k not in names]
         if missing:
             raise ValueError(f"{self.table}: key(s) {missing} are not declared fields")
+
+    @property
+    def storage_partition(self) -> str:
+        """The date column the warehouse partitions the table on: the stream's date, else the
+        load time (entity tables: a dbt incremental then scans only the recent loads)."""
+        return self.partition_by or LOADED_AT
+
+    @property
+    def clustering(self) -> tuple[str, ...]:
+        """The columns the warehouse clusters the table on: the natural keys, else cluster_by."""
+        return self.keys or self.cluster_by
 
     @property
     def arrow_schema(self) -> pa.Schema:

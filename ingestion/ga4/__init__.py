@@ -15,7 +15,7 @@ from ingestion.common.windows import LOAD_WINDOW_DAYS, windows, with_lookback
 from mdp.errors import ConfigError
 from mdp.runtime.connections import get_connection
 from mdp.runtime.dates import days, run_window
-from mdp.settings import get_settings
+from mdp.settings import BigQuerySettings, WarehouseKind, get_settings
 from mdp.warehouse import Warehouse, get_warehouse
 
 from .client import Ga4ReportClient
@@ -89,6 +89,33 @@ def load_export(
     return results, missing
 
 
+def check_export_in_place(
+    warehouse: Warehouse, bigquery: BigQuerySettings, first: date, last: date
+) -> dict[str, Any]:
+    """On BigQuery the property's export is read in place by dbt (never copied): check only
+    that its daily tables exist; ExportNotReadyError when none of the window's does."""
+    from .bigquery_export import export_days_present
+
+    client = getattr(warehouse, "client", None)
+    dataset = bigquery.ga4_export_dataset
+    project = bigquery.ga4_export_project or bigquery.project
+    if client is None or not dataset or not project:
+        raise ConfigError("reading the GA4 export in place needs the bigquery warehouse")
+    present, absent = export_days_present(client, project, dataset, list(days(first, last)))
+    if not present:
+        raise ExportNotReadyError(
+            f"no GA4 export table in {project}.{dataset} for any day from {first} to {last}"
+        )
+    if absent:
+        log.warning("GA4 export has no table for %d day(s): %s", len(absent), absent)
+    return {
+        "read_in_place": f"{project}.{dataset}",
+        "days": len(present),
+        "latest_day": max(present).isoformat(),
+        "missing_days": [day.isoformat() for day in absent],
+    }
+
+
 def _advance(state: StreamState, stream: str, results: list[WindowResult]) -> None:
     """Move the stream's cursor to the last day loaded (never back, e.g. on an old backfill)."""
     loaded = [r.last for r in results if r.loaded]
@@ -128,7 +155,10 @@ def ingest(
     settings = get_settings()
     conn_id = settings.connections.ga4
     config = Ga4Config.from_connection(conn_id, get_connection(conn_id))
-    if not (config.has_reports or config.has_export):
+    in_place = settings.warehouse is WarehouseKind.BIGQUERY and bool(
+        settings.bigquery.ga4_export_dataset
+    )
+    if not (config.has_reports or config.has_export or in_place):
         raise ConfigError(
             f"Airflow connection {conn_id!r} names neither a 'property_id' (Data API reports) "
             "nor an 'export_path'/'export_bigquery_dataset' (event export)"
@@ -153,7 +183,14 @@ def ingest(
             _advance(state, "report_daily", report)
             results += report
             summary["report"] = {**_stream_summary(report), "requests": client.requests}
-        if config.has_export:
+        if in_place:
+            try:
+                summary["export"] = check_export_in_place(
+                    warehouse, settings.bigquery, pull_first, last
+                )
+            except ExportNotReadyError as error:
+                errors.append(f"{settings.bigquery.ga4_export_dataset}.events_*: {error}")
+        elif config.has_export:
             try:
                 export, missing = load_export(
                     warehouse,

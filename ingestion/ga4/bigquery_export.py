@@ -90,3 +90,22 @@ class BigQueryExport:
             if writer is not None:
                 writer.close()
         return rows
+
+
+def export_days_present(
+    client: Any, project: str, dataset: str, days: list[date]
+) -> tuple[list[date], list[date]]:
+    """Which days of the export read in place have their daily table (metadata only: no query,
+    no bytes billed), and which do not yet."""
+    from google.api_core.exceptions import NotFound
+
+    present: list[date] = []
+    absent: list[date] = []
+    for day in days:
+        try:
+            client.get_table(f"{project}.{dataset}.events_{day:%Y%m%d}")
+        except NotFound:
+            absent.append(day)
+        else:
+            present.append(day)
+    return present, absent

@@ -150,7 +150,9 @@ def _swap(
         return []
     parts = {day: _day_batches(file, day, context) for day, (_, file) in files.items()}
     try:
-        warehouse.replace_partitions(EVENTS_TABLE, parts, column=PARTITION_COLUMN)
+        warehouse.replace_partitions(
+            EVENTS_TABLE, parts, column=PARTITION_COLUMN, cluster_by=EVENTS_CONTRACT.clustering
+        )
     except WarehouseError as error:
         if len(files) == 1:
             ((day, (path, _)),) = files.items()

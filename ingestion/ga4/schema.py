@@ -99,4 +99,6 @@ EVENTS_CONTRACT = StreamSchema(
         ("user_pseudo_id", pa.string()),
         ("event_params", pa.list_(pa.struct([("key", pa.string()), ("value", _PARAM_VALUE)]))),
     ),
+    # no natural key: clustered for the queries that read it (per event, per visitor)
+    cluster_by=("event_name", "user_pseudo_id"),
 )

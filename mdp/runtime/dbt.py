@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from mdp import PROJECT_ROOT
@@ -24,6 +25,12 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         env["MDP_BIGQUERY__LOCATION"] = settings.bigquery.location
         env["MDP_BIGQUERY__DATASET_PREFIX"] = settings.bigquery.dataset_prefix
         env["MDP_BIGQUERY__MAXIMUM_BYTES_BILLED"] = str(settings.bigquery.maximum_bytes_billed)
+        env["MDP_BIGQUERY__JOB_LABELS"] = json.dumps(settings.bigquery.job_labels)
+        if settings.bigquery.ga4_export_dataset:
+            env["MDP_BIGQUERY__GA4_EXPORT_DATASET"] = settings.bigquery.ga4_export_dataset
+            env["MDP_BIGQUERY__GA4_EXPORT_PROJECT"] = (
+                settings.bigquery.ga4_export_project or settings.bigquery.project or ""
+            )
     return env
 
 

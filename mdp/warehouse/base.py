@@ -167,12 +167,24 @@ class Warehouse(ABC):
 
     @abstractmethod
     def replace_partition(
-        self, table: str | TableRef, data: ArrowData, *, column: str, value: date
+        self,
+        table: str | TableRef,
+        data: ArrowData,
+        *,
+        column: str,
+        value: date,
+        cluster_by: Sequence[str] = (),
     ) -> LoadResult:
-        """Atomically swap the rows of one date partition for the batch."""
+        """Atomically swap the rows of one date partition for the batch (a new table is
+        partitioned on `column` and clustered on `cluster_by` where the backend can)."""
 
     def replace_partitions(
-        self, table: str | TableRef, parts: Mapping[date, ArrowData], *, column: str
+        self,
+        table: str | TableRef,
+        parts: Mapping[date, ArrowData],
+        *,
+        column: str,
+        cluster_by: Sequence[str] = (),
     ) -> LoadResult:
         """Swap several date partitions, each for its own rows (a backfill's days in one go).
 
@@ -181,7 +193,7 @@ class Warehouse(ABC):
         """
         ref = TableRef.parse(table)
         results = [
-            self.replace_partition(ref, data, column=column, value=day)
+            self.replace_partition(ref, data, column=column, value=day, cluster_by=cluster_by)
             for day, data in sorted(parts.items())
         ]
         return LoadResult(

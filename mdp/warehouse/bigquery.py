@@ -119,7 +119,15 @@ class BigQueryWarehouse(Warehouse):
     # -- interface ------------------------------------------------------------------------
 
     def ensure_schema(self, schema: str) -> None:
-        dataset = bigquery.Dataset(f"{self.project}.{self.settings.dataset(schema)}")
+        dataset_id = f"{self.project}.{self.settings.dataset(schema)}"
+        try:
+            # least privilege: the platform's accounts may read datasets (Terraform creates
+            # them) but not create them, so look first and create only what is missing
+            self.client.get_dataset(dataset_id)
+            return
+        except NotFound:
+            pass
+        dataset = bigquery.Dataset(dataset_id)
         dataset.location = self.settings.location
         dataset.labels = dict(self.settings.job_labels)
         self.client.create_dataset(dataset, exists_ok=True)
@@ -241,7 +249,13 @@ class BigQueryWarehouse(Warehouse):
             self.client.delete_table(stage_id, not_found_ok=True)
 
     def replace_partition(
-        self, table: str | TableRef, data: ArrowData, *, column: str, value: date
+        self,
+        table: str | TableRef,
+        data: ArrowData,
+        *,
+        column: str,
+        value: date,
+        cluster_by: Sequence[str] = (),
     ) -> LoadResult:
         """One load job with WRITE_TRUNCATE into the `table$YYYYMMDD` partition: atomic."""
         ref = TableRef.parse(table)
@@ -252,6 +266,7 @@ class BigQueryWarehouse(Warehouse):
             config = bigquery.LoadJobConfig(
                 write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
                 time_partitioning=bigquery.TimePartitioning(field=column),
+                clustering_fields=list(cluster_by)[:4] or None,
                 schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
             )
             destination = f"{self.table_id(ref)}${value:%Y%m%d}"

@@ -181,12 +181,23 @@ class DuckDBWarehouse(Warehouse):
             self._run(f"drop table if exists {stage}")
 
     def replace_partition(
-        self, table: str | TableRef, data: ArrowData, *, column: str, value: date
+        self,
+        table: str | TableRef,
+        data: ArrowData,
+        *,
+        column: str,
+        value: date,
+        cluster_by: Sequence[str] = (),
     ) -> LoadResult:
         return self.replace_partitions(table, {value: data}, column=column)
 
     def replace_partitions(
-        self, table: str | TableRef, parts: Mapping[date, ArrowData], *, column: str
+        self,
+        table: str | TableRef,
+        parts: Mapping[date, ArrowData],
+        *,
+        column: str,
+        cluster_by: Sequence[str] = (),  # DuckDB tables are neither partitioned nor clustered
     ) -> LoadResult:
         """Delete the days and insert their rows in one transaction: all the days swap, or none
         does. Batches go straight into the table (no staging copy: nested exports are costly

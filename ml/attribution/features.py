@@ -60,7 +60,7 @@ def touchpoints(warehouse: Warehouse, schema: str = "marts", as_of: date | None 
     """Every touchpoint of every conversion (up to as_of, when given), in path order."""
     columns = ", ".join(TOUCHPOINT_COLUMNS)
     return warehouse.query(
-        f"select {columns} from {schema}.fct_conversion_paths "
+        f"select {columns} from {warehouse.qualified_name(f'{schema}.fct_conversion_paths')} "
         f"{_up_to('conversion_date', as_of)} "
         "order by conversion_id, touchpoint_number"
     )
@@ -72,7 +72,7 @@ def _sessions(warehouse: Warehouse, schema: str, as_of: date | None) -> pd.DataF
         f"""
         with identities as (
             select user_pseudo_id, min(lead_id) as lead_id
-            from {schema}.dim_identities
+            from {warehouse.qualified_name(f"{schema}.dim_identities")}
             group by user_pseudo_id
         )
         select
@@ -81,7 +81,7 @@ def _sessions(warehouse: Warehouse, schema: str, as_of: date | None) -> pd.DataF
             sessions.started_at,
             sessions.session_key,
             sessions.default_channel_group as channel
-        from {schema}.fct_sessions as sessions
+        from {warehouse.qualified_name(f"{schema}.fct_sessions")} as sessions
         left join identities on sessions.user_pseudo_id = identities.user_pseudo_id
         {_up_to("sessions.session_date", as_of)}
         """
@@ -89,9 +89,10 @@ def _sessions(warehouse: Warehouse, schema: str, as_of: date | None) -> pd.DataF
 
 
 def _conversions(warehouse: Warehouse, schema: str, as_of: date | None) -> pd.DataFrame:
+    table = warehouse.qualified_name(f"{schema}.fct_conversions")
     return warehouse.query(
         "select conversion_type, lead_id, user_pseudo_id, anchor_at "
-        f"from {schema}.fct_conversions {_up_to('conversion_date', as_of)}"
+        f"from {table} {_up_to('conversion_date', as_of)}"
     ).to_pandas()
 
 

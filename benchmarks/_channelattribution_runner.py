@@ -1,20 +1,28 @@
-"""Run channelattribution's markov_model on a Parquet of paths (in the benchmark-only env).
+"""Serve channelattribution's markov_model on one Parquet of paths (in the benchmark-only env).
 
-.local/bench-env/bin/python benchmarks/_channelattribution_runner.py PATHS.parquet ORDER OUT.json
+.local/bench-env/bin/python benchmarks/_channelattribution_runner.py PATHS.parquet
+
+Reads an order per stdin line, runs markov_model once on the loaded paths and answers one JSON
+line (seconds of the markov_model call, credits, removal effects); staying up between runs lets
+the caller interleave its own runs with these. The package's own prints go to stderr.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
-import pandas as pd
-from ChannelAttribution import markov_model
+answers = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)  # the package prints a banner (and C++ output) on stdout: keep that off the pipe
+sys.stdout = sys.stderr
+
+import pandas as pd  # noqa: E402
+from ChannelAttribution import markov_model  # noqa: E402
 
 
-def main(source: str, order: int, out: str) -> None:
-    data = pd.read_parquet(source)
+def run(data: pd.DataFrame, order: int) -> dict[str, object]:
     started = time.perf_counter()
     result = markov_model(
         data,
@@ -32,12 +40,15 @@ def main(source: str, order: int, out: str) -> None:
     seconds = time.perf_counter() - started
     credits = result["result"].set_index("channel_name")["total_conversions"]
     effects = result["removal_effects"].set_index("channel_name")["removal_effects_conversion"]
-    with open(out, "w") as handle:
-        json.dump(
-            {"seconds": seconds, "credits": credits.to_dict(), "effects": effects.to_dict()},
-            handle,
-        )
+    return {"seconds": seconds, "credits": credits.to_dict(), "effects": effects.to_dict()}
+
+
+def main(source: str) -> None:
+    data = pd.read_parquet(source)
+    for line in sys.stdin:
+        answers.write(json.dumps(run(data, int(line))) + "\n")
+        answers.flush()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), sys.argv[3])
+    main(sys.argv[1])

@@ -109,7 +109,8 @@ def paths(
         raise AttributionError(f"confidence must be in (0, 1), got {confidence}")
     if not models or set(models) - set(MODELS):
         raise AttributionError(f"models must be a non-empty subset of {MODELS}, got {models}")
-    journeys = encode(sequence, conversions, nulls, value, sep)
+    # resamples redraw every path's counts: fewer, aggregated paths make each one cheaper
+    journeys = encode(sequence, conversions, nulls, value, sep, aggregate=n_bootstrap > 0 or None)
     chain = markov.build_structure(journeys, order)
     masks = shapley.channel_sets(journeys) if "shapley" in models else np.zeros(0, np.int64)
     options = (shapley_max_exact, shapley_permutations, seed)

@@ -13,7 +13,6 @@ import io
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -26,6 +25,7 @@ from simple_salesforce.exceptions import (
     SalesforceOperationError,
 )
 
+from ingestion.salesforce.client import ConnectionConfig
 from mdp.logging import redact, register_secrets
 from mdp.settings import SyncSettings
 
@@ -36,38 +36,10 @@ from .schema import FieldInfo
 
 log = logging.getLogger(__name__)
 
-LOGIN_TOKEN_URL = "https://login.salesforce.com/services/oauth2/token"
-DEFAULT_API_VERSION = "59.0"
 #: How a Bulk CSV cell empties a field (an empty cell leaves the stored value as it is).
 BULK_NULL = "#N/A"
-
-
-@dataclass(frozen=True)
-class SalesforceConfig:
-    """What the Airflow connection holds; secrets never appear in repr or logs."""
-
-    client_id: str
-    client_secret: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    token_url: str = LOGIN_TOKEN_URL
-    api_version: str = DEFAULT_API_VERSION
-    ca_bundle: str | None = None
-    timeout_seconds: float = 60.0
-
-    @classmethod
-    def from_connection(cls, conn: Any) -> SalesforceConfig:
-        """login/password = connected-app client id/secret; extra: refresh_token, token_url,
-        api_version, ca_bundle (sandbox only)."""
-        extra = conn.extra_dejson
-        return cls(
-            client_id=conn.login or "",
-            client_secret=conn.password or "",
-            refresh_token=str(extra.get("refresh_token", "")),
-            token_url=extra.get("token_url") or LOGIN_TOKEN_URL,
-            api_version=str(extra.get("api_version") or DEFAULT_API_VERSION),
-            ca_bundle=extra.get("ca_bundle"),
-            timeout_seconds=float(extra.get("timeout_seconds", 60.0)),
-        )
+#: The same connection as the ingest_salesforce DAG reads (connected app + refresh token).
+SalesforceConfig = ConnectionConfig
 
 
 def bulk_cell(value: Value) -> str:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import requests
@@ -239,8 +240,6 @@ class SalesforceClient:
             locator = page["nextRecordsUrl"]
             page = self._call(
                 f"queryAll {sobject} (next page)",
-                lambda locator=locator: self.sf.query_more(
-                    locator, identifier_is_url=True, timeout=timeout
-                ),
+                partial(self.sf.query_more, locator, identifier_is_url=True, timeout=timeout),
                 restartable=False,
             )

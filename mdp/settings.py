@@ -70,6 +70,13 @@ class MlSettings(BaseModel):
     min_roc_auc: float = Field(
         default=0.75, ge=0.5, le=1.0, description="A model below this never becomes champion."
     )
+    markov_order: int = Field(
+        default=2,
+        ge=1,
+        le=4,
+        description="Markov attribution order: 2 ranks the sandbox's channels as their true "
+        "incremental effects do (benchmarks/attribution.py; tests/ml/attribution).",
+    )
     lead_hot_threshold: float = Field(default=0.30, gt=0.0, lt=1.0, description="Hot at or above.")
     lead_warm_threshold: float = Field(
         default=0.10, gt=0.0, lt=1.0, description="Warm at or above (and below hot)."

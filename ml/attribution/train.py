@@ -15,7 +15,6 @@ from ml.attribution.score import MODEL, fit_by_type
 from ml.common import plots, runs, tracking
 from ml.common.errors import NotEnoughDataError
 
-ORDER = 1
 LOOKBACK_DAYS = 90  # dbt var attribution_lookback_days: null paths span what converting ones do
 
 
@@ -58,7 +57,8 @@ def train(settings: Settings, snapshot: date | None = None) -> list[runs.FitRun]
     with get_warehouse(settings) as warehouse:
         day = features.snapshot_date(warehouse, snapshot)
         _, journey_paths = features.journeys(warehouse, LOOKBACK_DAYS, as_of=day)
-    results = fit_by_type(journey_paths, ORDER)
+    order = settings.ml.markov_order
+    results = fit_by_type(journey_paths, order)
     if not results:
         raise NotEnoughDataError(
             f"no conversion with a tracked touch up to {day}: nothing to attribute"
@@ -81,7 +81,7 @@ def train(settings: Settings, snapshot: date | None = None) -> list[runs.FitRun]
         settings,
         params={
             "feature_snapshot_date": day,
-            "markov_order": ORDER,
+            "markov_order": order,
             "lookback_days": LOOKBACK_DAYS,
             **{f"{t}.paths": n for t, n in path_counts.items()},
             **{f"{t}.channel_ranking": text for t, text in ranking.items()},
@@ -89,7 +89,7 @@ def train(settings: Settings, snapshot: date | None = None) -> list[runs.FitRun]
         metrics=metrics,
         state={
             "feature_snapshot_date": day.isoformat(),
-            "markov_order": ORDER,
+            "markov_order": order,
             "lookback_days": LOOKBACK_DAYS,
             "p_conversion": {t: r.p_conversion for t, r in sorted(results.items())},
             "removal_effects": {

@@ -72,8 +72,8 @@ docs: setup ## dbt docs on http://127.0.0.1:8081
 	$(MDP) dbt docs generate
 	$(MDP) dbt docs serve --host 127.0.0.1 --port 8081 --no-browser
 
-bench: setup $(BENCH_ENV)/.synced ## Run the benchmarks and print their figures
-	$(VENV)/bin/python -m benchmarks
+bench: setup $(BENCH_ENV)/.synced ## Run the benchmarks, write benchmarks/RESULTS.md (BENCH_ARGS=...)
+	$(VENV)/bin/python -m benchmarks $(BENCH_ARGS)
 
 # Benchmark-only reference packages (channelattribution builds from source, ~2 min), never in .venv.
 $(BENCH_ENV)/.synced: benchmarks/requirements-attribution.txt | $(UV)

@@ -192,8 +192,9 @@ def _timed(run: Callable[[], object], repeats: int) -> float:
 
 def compare(
     frame: pd.DataFrame, order: int, repeats: int, reference: ChannelAttribution | None
-) -> None:
-    """Interleaved runs of ours and theirs on the same paths, then their agreement."""
+) -> dict[str, Any]:
+    """Interleaved runs of ours and theirs on the same paths, then their agreement (the
+    figures `python -m benchmarks` puts in RESULTS.md)."""
     ours(frame, order)  # warm-up, as theirs below: first calls pay for imports and caches
     theirs = reference.run(order) if reference else None
     mine, their_seconds = [], []
@@ -210,8 +211,9 @@ def compare(
         f"  order {order}: ours {ours_s * 1e3:7.1f} ms ({len(frame) / ours_s:,.0f} paths/s); "
         f"max |removal effect - independent dense solve| {exact_gap:.0e}"
     )
+    figures: dict[str, Any] = {"paths": len(frame), "order": order, "ours_paths_s": ours_s}
     if theirs is None:
-        return
+        return figures
     theirs_s = median(their_seconds)
     credit_gap = (_shares(credits, credits.index) - _shares(theirs["credits"], credits.index)).abs()
     effect_gap = (_shares(effects, effects.index) - _shares(theirs["effects"], effects.index)).abs()
@@ -220,6 +222,12 @@ def compare(
         f"{theirs_s / ours_s:.1f}x faster; theirs vs ours, max |difference| of normalised "
         f"credits {credit_gap.max():.4f}, of normalised removal effects {effect_gap.max():.4f}"
     )
+    return {
+        **figures,
+        "theirs_s": theirs_s,
+        "speedup": theirs_s / ours_s,
+        "share_gap": float(credit_gap.max()),
+    }
 
 
 def throughput(journeys: pd.DataFrame, order: int, repeats: int) -> None:
@@ -238,7 +246,7 @@ def throughput(journeys: pd.DataFrame, order: int, repeats: int) -> None:
     )
 
 
-def run_size(n: int, orders: list[int], repeats: int, python: Path) -> None:
+def run_size(n: int, orders: list[int], repeats: int, python: Path) -> list[dict[str, Any]]:
     journeys = synthetic_journeys(n)
     with (
         tempfile.TemporaryDirectory(prefix="mdp-bench-attr-") as tmp,
@@ -258,12 +266,14 @@ def run_size(n: int, orders: list[int], repeats: int, python: Path) -> None:
         else:
             print(f"  channelattribution env missing ({python}): run `make bench-env`; skipped")
         try:
-            for order in orders:
-                compare(frame, order, repeats, reference)
+            runs = [
+                {"journeys": n, **compare(frame, order, repeats, reference)} for order in orders
+            ]
         finally:
             if reference:
                 reference.close()
     throughput(journeys, orders[0], repeats)
+    return runs
 
 
 def main() -> None:
@@ -280,8 +290,10 @@ def main() -> None:
         "chain); channelattribution: its markov_model(out_more=True) call (defaults: ncore=1, "
         "simulated until its credits vary < 5 %); both single-threaded, same unique paths"
     )
-    for n in args.journeys:
-        run_size(n, args.orders, args.repeats, python)
+    runs = [run for n in args.journeys for run in run_size(n, args.orders, args.repeats, python)]
+    from _figures import write_figures
+
+    write_figures({"runs": runs})
 
 
 if __name__ == "__main__":

@@ -143,6 +143,7 @@ def main() -> int:
         f"(load {os.getloadavg()[0]:.1f} at start)"
     )
     print(f"{'latency':>8}  {'mode':<38}{'records':>8}{'seconds':>9}{'records/s':>11}")
+    runs = []
     for latency_ms in args.latency_ms:
         results = measure(world, latency_ms)
         for mode, (records, seconds) in results.items():
@@ -153,6 +154,19 @@ def main() -> int:
         bulk = results["bulk"][0] / results["bulk"][1]
         rest = results["rest"][0] / results["rest"][1]
         print(f"{latency_ms:>6.0f}ms  speed-up: {bulk / rest:.1f}x (goal >= 20x)")
+        runs.append(
+            {
+                "latency_ms": latency_ms,
+                **{
+                    mode: {"records": n, "s": seconds, "records_s": n / seconds}
+                    for mode, (n, seconds) in results.items()
+                },
+                "speedup": bulk / rest,
+            }
+        )
+    from _figures import write_figures
+
+    write_figures({"scale": args.scale, "goal": 20, "runs": runs})
     return 0
 
 

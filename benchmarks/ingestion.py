@@ -19,6 +19,7 @@ from pathlib import Path
 SCRIPTS = Path(__file__).parent / "ingestion_sources"
 sys.path.insert(0, str(SCRIPTS))
 
+from _figures import write_figures  # noqa: E402
 from _harness import FULL_YEAR, HEADER, print_result, run_child  # noqa: E402
 
 SOURCES = ("ga4", "facebook_ads", "google_ads", "salesforce")
@@ -46,6 +47,7 @@ def main() -> int:
     print(f"\nPeak RSS against the date range ({range_scale} world)")
     short_label, year_label = f"{SHORT_RANGE} days MB", f"{FULL_YEAR} days MB"
     print(f"{'connector':<13}{short_label:>13}{year_label:>14}{'ratio':>8}")
+    ranges = []
     for source in args.sources:
         script = str(SCRIPTS / f"{source}.py")
         short = run_child(script, range_scale, args.seed, SHORT_RANGE)["peak_rss_mb"]
@@ -54,6 +56,16 @@ def main() -> int:
         )
         ratio = year["peak_rss_mb"] / short
         print(f"{source:<13}{short:>13}{year['peak_rss_mb']:>14}{ratio:>8.2f}")
+        ranges.append(
+            {
+                "source": source,
+                "scale": range_scale,
+                "short_mb": short,
+                "year_mb": year["peak_rss_mb"],
+            }
+        )
+    throughput = [{"source": source, **result} for (source, _), result in full.items()]
+    write_figures({"goal_rows_s": GOAL_ROWS_S, "throughput": throughput, "range": ranges})
     return 0
 
 

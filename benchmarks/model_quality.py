@@ -207,9 +207,11 @@ def main() -> int:
     home = args.home or Path(tempfile.mkdtemp(prefix="mdp-bench-models-"))
     home.mkdir(parents=True, exist_ok=True)
     ok = True
+    rows: list[dict[str, Any]] = []
     for target, r in measure(args.scale, args.seed, home):
         if isinstance(r, str):
             ok = False
+            rows.append({"target": target, "error": r})
             print(f"models {args.scale:>6} {target:<13}: not trained: {r}", flush=True)
             continue
         gap = r["bayes_auc"] - r["model_auc"]
@@ -229,6 +231,12 @@ def main() -> int:
             f" | {'ok' if passed else 'MISSES GOAL'}",
             flush=True,
         )
+        rows.append({"target": target, "gap": gap, **r})
+    from _figures import write_figures
+
+    write_figures(
+        {"scale": args.scale, "gap_goal": GAP_GOAL, "ece_goal": ECE_GOAL, "targets": rows}
+    )
     return 0 if ok else 1
 
 

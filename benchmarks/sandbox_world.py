@@ -86,6 +86,9 @@ def main() -> None:
         )
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
     _report(results)
+    from _figures import write_figures
+
+    write_figures({"results": results})
 
 
 if __name__ == "__main__":

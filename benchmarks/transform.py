@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent / "ingestion_sources"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _figures import write_figures
 from _harness import peak_rss_mb, per_scale
 
 #: One pass = read every raw event (nested columns included) and write it once.
@@ -87,6 +88,7 @@ def main() -> int:
             f"{r['scale']:<8}{r['events']:>11,}{r['dbt_build_s']:>12}{r['one_pass_s']:>11}"
             f"{r['ratio']:>7}{r['build_dag_s']:>12}{r['cosmos_dag_s']:>13}{r['peak_rss_mb']:>12}"
         )
+    write_figures({"goal_ratio": 5, "results": results})
     return 0
 
 

@@ -24,22 +24,22 @@ with
 
 source as (
 
-{%- if target.type == 'bigquery' and env_var('MDP_BIGQUERY__GA4_EXPORT_DATASET', '') != '' %}
+    {%- if target.type == 'bigquery' and env_var('MDP_BIGQUERY__GA4_EXPORT_DATASET', '') != '' %}
 
-    -- the customer's export read in place: the daily tables only (never events_intraday_*),
-    -- each row tagged with its table's day like the raw copy is
-    select
-        *,
-        parse_date('%Y%m%d', _table_suffix) as _mdp_partition_date,
-        cast(null as timestamp) as _mdp_loaded_at
-    from {{ source('ga4_export', 'events') }}
-    where regexp_contains(_table_suffix, r'^[0-9]{8}$')
+        -- the customer's export read in place: the daily tables only (never events_intraday_*),
+        -- each row tagged with its table's day like the raw copy is
+        select
+            *,
+            parse_date('%Y%m%d', _table_suffix) as _mdp_partition_date,
+            cast(null as timestamp) as _mdp_loaded_at
+        from {{ source('ga4_export', 'events') }}
+        where regexp_contains(_table_suffix, r'^[0-9]{8}$')
 
-{%- else %}
+    {%- else %}
 
-    select * from {{ source('ga4', 'events') }}
+        select * from {{ source('ga4', 'events') }}
 
-{%- endif %}
+    {%- endif %}
 
 ),
 

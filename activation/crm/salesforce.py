@@ -25,7 +25,7 @@ from simple_salesforce.exceptions import (
     SalesforceOperationError,
 )
 
-from ingestion.salesforce.client import ConnectionConfig
+from ingestion.salesforce.client import ConnectionConfig, post_refresh_grant
 from mdp.logging import redact, register_secrets
 from mdp.settings import SyncSettings
 
@@ -89,16 +89,7 @@ class SalesforceCrm:
     def authenticate(self) -> None:
         """Exchange the refresh token for a session."""
         try:
-            response = self.session.post(
-                self.config.token_url,
-                data={
-                    "grant_type": "refresh_token",
-                    "client_id": self.config.client_id,
-                    "client_secret": self.config.client_secret,
-                    "refresh_token": self.config.refresh_token,
-                },
-                timeout=self.config.timeout_seconds,
-            )
+            response = post_refresh_grant(self.session, self.config)
         except requests.RequestException as error:
             raise CrmApiError(
                 f"Salesforce token endpoint unreachable: {redact(str(error))}"

@@ -69,6 +69,21 @@ class ConnectionConfig:
         )
 
 
+def post_refresh_grant(session: requests.Session, config: ConnectionConfig) -> requests.Response:
+    """The OAuth refresh_token grant to the connection's token endpoint (callers judge the
+    answer: the connector retries 5xx, the CRM sync reports it)."""
+    return session.post(
+        config.token_url,
+        data={
+            "grant_type": "refresh_token",
+            "client_id": config.client_id,
+            "client_secret": config.client_secret,
+            "refresh_token": config.refresh_token,
+        },
+        timeout=config.timeout_seconds,
+    )
+
+
 def soql_datetime(value: datetime) -> str:
     """A SOQL dateTime literal with milliseconds, e.g. 2025-01-31T10:00:00.123Z."""
     value = value.astimezone(UTC)
@@ -141,16 +156,7 @@ class SalesforceClient:
         )
 
     def _grant(self) -> dict[str, Any]:
-        response = self.session.post(
-            self.config.token_url,
-            data={
-                "grant_type": "refresh_token",
-                "client_id": self.config.client_id,
-                "client_secret": self.config.client_secret,
-                "refresh_token": self.config.refresh_token,
-            },
-            timeout=self.config.timeout_seconds,
-        )
+        response = post_refresh_grant(self.session, self.config)
         if response.status_code >= 500:
             raise TokenEndpointError(f"token endpoint answered HTTP {response.status_code}")
         body = response.json() if response.content else {}

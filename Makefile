@@ -28,7 +28,7 @@ $(UV):
 	$(BOOTSTRAP)/bin/pip install --quiet uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 setup: $(VENV)/.synced ## Install the locked environment, Airflow DB (SQLite) and dbt manifest

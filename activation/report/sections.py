@@ -12,6 +12,7 @@ import pandas as pd
 from activation.report import charts
 from mdp.settings import Settings
 from mdp.warehouse import Warehouse
+from mdp.warehouse.sql import as_double, week_start
 
 
 @dataclass
@@ -54,6 +55,10 @@ class Context:
             sql.format(**{k: self.name(v) for k, v in tables.items()})
         ).to_pandas()
 
+    def double(self, expr: str) -> str:
+        """`expr` cast to a float in the warehouse's dialect (NUMERIC money columns)."""
+        return as_double(self.warehouse.dialect_name, expr)
+
     def absent(self, *tables: str) -> list[str]:
         return [t for t in tables if not self.warehouse.table_exists(t)]
 
@@ -65,6 +70,11 @@ def _missing(key: str, title: str, tables: Sequence[str], hint: str) -> Section:
 def latest(alias: str) -> str:
     """Filter on a score table's latest snapshot (score tables keep every snapshot)."""
     return f"feature_snapshot_date = (select max(feature_snapshot_date) from {{{alias}}})"
+
+
+def _day(value: date) -> str:
+    """A DATE literal both DuckDB and BigQuery read."""
+    return f"date '{value.isoformat()}'"
 
 
 def _money(value: Any) -> str:
@@ -92,9 +102,9 @@ def spend_roas(ctx: Context) -> Section:
     model = ctx.settings.report.attribution_model
     first = ctx.week_start - timedelta(weeks=11)
     daily = ctx.df(
-        "select date_day, channel, cast(spend as double) as spend, attributed_revenue, leads"
+        f"select date_day, channel, {ctx.double('spend')} as spend, attributed_revenue, leads"
         " from {roi} where attribution_model = '" + model.replace("'", "''") + "'"
-        f" and date_day between '{first}' and '{ctx.week_end}'",
+        f" and date_day between {_day(first)} and {_day(ctx.week_end)}",
         roi=ROI,
     )
     if daily.empty:
@@ -173,7 +183,8 @@ def attribution(ctx: Context) -> Section:
     if ctx.absent(CREDITS):
         return _missing(key, title, [CREDITS], "build the marts: mdp transform")
     first = ctx.week_start - timedelta(weeks=11)
-    window = f"conversion_type = 'lead' and conversion_date between '{first}' and '{ctx.week_end}'"
+    days = f"{_day(first)} and {_day(ctx.week_end)}"
+    window = f"conversion_type = 'lead' and conversion_date between {days}"
     sql = (
         "select attribution_model, channel, sum(credit) as credit from {t} where "
         + window
@@ -238,7 +249,7 @@ def funnel(ctx: Context) -> Section:
     first = (pd.Timestamp(last) - pd.DateOffset(months=5)).date()
     rows = ctx.df(
         "select lead_source, " + ", ".join(f"sum({c}) as {c}" for _, c in STAGES) + " from {f}"
-        f" where cohort_month between '{first}' and '{last}' group by 1 order by 2 desc",
+        f" where cohort_month between {_day(first)} and {_day(last)} group by 1 order by 2 desc",
         f=FUNNEL,
     )
     if rows.empty:
@@ -271,18 +282,25 @@ def mrr(ctx: Context) -> Section:
         return _missing(key, title, [MRR], "build the marts: mdp transform")
     last = ctx.week_end.replace(day=1)
     first = (pd.Timestamp(last) - pd.DateOffset(months=11)).date()
+    sums = ", ".join(
+        f"sum({ctx.double(column)}) as {alias}"
+        for column, alias in (
+            ("mrr", "mrr"),
+            ("new_mrr", "new_mrr"),  # NEW is a reserved word on BigQuery: renamed below
+            ("expansion_mrr", "expansion"),
+            ("reactivation_mrr", "reactivation"),
+            ("contraction_mrr", "contraction"),
+            ("churned_mrr", "churned"),
+        )
+    )
     months = ctx.df(
-        "select month_start, sum(cast(mrr as double)) as mrr,"
-        " sum(cast(new_mrr as double)) as new, sum(cast(expansion_mrr as double)) as expansion,"
-        " sum(cast(reactivation_mrr as double)) as reactivation,"
-        " sum(cast(contraction_mrr as double)) as contraction,"
-        " sum(cast(churned_mrr as double)) as churned,"
+        f"select month_start, {sums},"
         " count(case when movement_type = 'churned' then 1 end) as churned_accounts,"
-        " count(case when cast(previous_mrr as double) > 0 then 1 end) as start_accounts"
-        " from {m} where month_start between '" + str(first) + "' and '" + str(last) + "'"
+        " count(case when previous_mrr > 0 then 1 end) as start_accounts"
+        f" from {{m}} where month_start between {_day(first)} and {_day(last)}"
         " group by 1 order by 1",
         m=MRR,
-    )
+    ).rename(columns={"new_mrr": "new"})
     if months.empty:
         return Section(key, title, missing=f"no MRR months between {first} and {last}")
     months[["contraction", "churned"]] = months[["contraction", "churned"]].abs()
@@ -374,14 +392,11 @@ def forecast(ctx: Context) -> Section:
     history = pd.DataFrame(columns=["week", "leads", "revenue"])
     if not ctx.absent(ROI):
         first = (as_of - pd.Timedelta(weeks=16)).date()
+        week = week_start(ctx.warehouse.dialect_name, "date_day")
         history = ctx.df(
-            "select date_trunc('week', date_day) as week, sum(leads) as leads,"
-            " sum(attributed_revenue) as revenue"
-            " from {roi} where attribution_model = 'linear' and date_day between '"
-            + str(first)
-            + "' and '"
-            + str(as_of.date())
-            + "'"
+            f"select {week} as week, sum(leads) as leads, sum(attributed_revenue) as revenue"
+            " from {roi} where attribution_model = 'linear'"
+            f" and date_day between {_day(first)} and {_day(as_of.date())}"
             " group by 1 order by 1",
             roi=ROI,
         )
@@ -423,7 +438,7 @@ def at_risk(ctx: Context) -> Section:
         return _missing(key, title, [CHURN], "train and score: mdp train churn && mdp score churn")
     join = not ctx.absent(CUSTOMERS)
     names = (
-        "c.account_name, cast(c.current_mrr as double) as mrr"
+        f"c.account_name, {ctx.double('c.current_mrr')} as mrr"
         if join
         else "null as account_name, null as mrr"
     )

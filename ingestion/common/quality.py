@@ -85,6 +85,18 @@ def _describe(result: Any) -> str:
     return f"{config.type}({json.dumps(kwargs, default=str, sort_keys=True)}): {found}{sample}"
 
 
+def _frame(data: pa.Table) -> Any:
+    """The batch as GE's pandas frame. Dates stay datetime.date objects (GE reads ISO bounds as
+    dates and compares them); decimals become float64, because GE sums an object column of
+    Decimals element by element (minutes per batch) and float64 holds every money value the
+    reconciliation's 1e-6 relative tolerance can tell apart."""
+    columns = [
+        column.cast(pa.float64()) if pa.types.is_decimal(column.type) else column
+        for column in data.columns
+    ]
+    return pa.table(columns, names=data.column_names).to_pandas(date_as_object=True)
+
+
 class QualityGate:
     """Runs suites with an in-memory GE context; one per process (GE is slow to import)."""
 
@@ -120,8 +132,7 @@ class QualityGate:
             return QualityReport(table, True)
         with self._lock:
             suite = self._suite(table, rules)
-            # dates stay datetime.date objects: GE reads ISO bounds as dates and compares them
-            frame = data.to_pandas(date_as_object=True)
+            frame = _frame(data)
             name = f"{table}-{next(self._names)}"
             definition = self.context.validation_definitions.add(
                 self._gx.ValidationDefinition(name=name, data=self._batch_definition, suite=suite)

@@ -145,26 +145,45 @@ class GraphClient:
     def report(self, account_id: str, params: Mapping[str, Any]) -> Iterator[Page]:
         """An async report run: create, poll with back-off until complete, then page results.
         Raises ReportJobError when the job fails, is skipped or outlives the job timeout."""
-        job_id = str(self.request("POST", (account_id, "insights"), params)["report_run_id"])
-        self._wait_for(job_id)
+        job_id = self.start_report(account_id, params)
+        error = self.wait_for_reports([job_id])[job_id]
+        if error is not None:
+            raise error
+        yield from self.report_pages(job_id)
+
+    def start_report(self, account_id: str, params: Mapping[str, Any]) -> str:
+        """Create an async report run (AdReportRun); its id."""
+        return str(self.request("POST", (account_id, "insights"), params)["report_run_id"])
+
+    def report_pages(self, job_id: str) -> Iterator[Page]:
+        """A completed report run's rows, paged."""
         yield from self.pages((job_id, "insights"), {})
 
-    def _wait_for(self, job_id: str) -> None:
+    def wait_for_reports(self, job_ids: list[str]) -> dict[str, ReportJobError | None]:
+        """Poll several report runs together (one back-off for all, so concurrent jobs wait
+        about as long as one) until each completes or fails; job id → None or why it failed."""
         fields = {"fields": "id,async_status,async_percent_completion"}
         started, delay = time.monotonic(), self.config.poll_seconds
-        while True:
-            status = self.request("GET", (job_id,), fields).get("async_status")
-            if status == _DONE:
-                return
-            if status in _FAILED:
-                raise ReportJobError(f"facebook_ads async report {job_id} ended {status!r}")
-            if time.monotonic() - started > self.config.job_timeout_seconds:
-                raise ReportJobError(
-                    f"facebook_ads async report {job_id} still {status!r} after "
-                    f"{self.config.job_timeout_seconds:.0f}s"
-                )
-            self._sleep(delay)
-            delay = min(delay * 1.5, self.config.poll_max_seconds)
+        outcome: dict[str, ReportJobError | None] = {}
+        pending = list(job_ids)
+        while pending:
+            for job_id in list(pending):
+                status = self.request("GET", (job_id,), fields).get("async_status")
+                if status == _DONE or status in _FAILED:
+                    pending.remove(job_id)
+                    failed = f"facebook_ads async report {job_id} ended {status!r}"
+                    outcome[job_id] = ReportJobError(failed) if status in _FAILED else None
+            if pending and time.monotonic() - started > self.config.job_timeout_seconds:
+                for job_id in pending:
+                    outcome[job_id] = ReportJobError(
+                        f"facebook_ads async report {job_id} still running after "
+                        f"{self.config.job_timeout_seconds:.0f}s"
+                    )
+                return outcome
+            if pending:
+                self._sleep(delay)
+                delay = min(delay * 1.5, self.config.poll_max_seconds)
+        return outcome
 
 
 _ALL_STATUSES = [

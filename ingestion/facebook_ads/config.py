@@ -18,6 +18,7 @@ _TUNABLES = {
     "insights_lookback_days": "lookback_days",
     "sync_max_days": "sync_max_days",
     "async_chunk_days": "async_chunk_days",
+    "async_concurrent_jobs": "async_concurrent_jobs",
     "load_window_days": "load_window_days",
     "page_limit": "page_limit",
     "request_timeout_seconds": "timeout_seconds",
@@ -48,6 +49,9 @@ class MetaConfig:
     sync_max_days: int = 7
     #: One async job per month of days: a job's fixed cost (create, poll) dwarfs its rows.
     async_chunk_days: int = 31
+    #: Async jobs started before waiting: they run side by side on Meta's side, so a year's
+    #: backfill waits about as long as two jobs rather than twelve.
+    async_concurrent_jobs: int = 6
     #: Days checked and merged as one unit: a bad day quarantines its window (1 = per day).
     load_window_days: int = LOAD_WINDOW_DAYS
     page_limit: int = 500

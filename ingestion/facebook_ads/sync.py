@@ -62,25 +62,35 @@ class AccountSync:
         """Daily ad-level insights for [first, last], loaded `load_window_days` at a time and
         reconciled with the account-level totals Meta reports for the same days."""
         config = self.client.config
-        for chunk, use_async in plan(first, last, config.sync_max_days, config.async_chunk_days):
-            totals = self._account_totals(chunk)
-            by_day = self._rows_by_day(chunk, use_async)
-            for window in windows(*chunk, config.load_window_days):
-                window_days = [day.isoformat() for day in days(*window)]
-                rows = [row for day in window_days for row in by_day.pop(day, [])]
-                batch = [insights_table(rows, config.attribution_windows)] if rows else []
-                expected = {
-                    key: sum(totals.get(day, {}).get(key, 0.0) for day in window_days)
-                    for key in _TOTALS
-                }
-                self.results.append(
-                    load_window(
-                        self.warehouse, INSIGHTS, batch, window, self.context, self.gate, expected
-                    )
+        chunks = plan(first, last, config.sync_max_days, config.async_chunk_days)
+        group_size = max(config.async_concurrent_jobs, 1)
+        for start in range(0, len(chunks), group_size):
+            group = chunks[start : start + group_size]
+            ready = self._start_reports([chunk for chunk, use_async in group if use_async])
+            for chunk, use_async in group:
+                self._load_chunk(chunk, use_async, ready.get(chunk))
+
+    def _load_chunk(self, chunk: Chunk, use_async: bool, job_id: str | None) -> None:
+        """One chunk's rows, loaded one day-window at a time against Meta's account totals."""
+        config = self.client.config
+        totals = self._account_totals(chunk)
+        by_day = self._rows_by_day(chunk, use_async, job_id)
+        for window in windows(*chunk, config.load_window_days):
+            window_days = [day.isoformat() for day in days(*window)]
+            rows = [row for day in window_days for row in by_day.pop(day, [])]
+            batch = [insights_table(rows, config.attribution_windows)] if rows else []
+            expected = {
+                key: sum(totals.get(day, {}).get(key, 0.0) for day in window_days)
+                for key in _TOTALS
+            }
+            self.results.append(
+                load_window(
+                    self.warehouse, INSIGHTS, batch, window, self.context, self.gate, expected
                 )
-            if by_day:  # rows dated outside the chunk: load them so the gate quarantines them
-                stray = [row for rows in by_day.values() for row in rows]
-                self.results.append(self._stray(stray, chunk))
+            )
+        if by_day:  # rows dated outside the chunk: load them so the gate quarantines them
+            stray = [row for rows in by_day.values() for row in rows]
+            self.results.append(self._stray(stray, chunk))
 
     def _stray(self, rows: list[dict[str, Any]], chunk: Chunk) -> WindowResult:
         batch = [insights_table(rows, self.client.config.attribution_windows)]
@@ -95,12 +105,38 @@ class AccountSync:
                 totals[row["date_start"]] = {k: float(Decimal(row.get(k) or 0)) for k in _TOTALS}
         return totals
 
-    def _rows_by_day(self, chunk: Chunk, use_async: bool) -> dict[str, list[dict[str, Any]]]:
+    def _start_reports(self, chunks: list[Chunk]) -> dict[Chunk, str]:
+        """Async jobs for several chunks at once, polled together; chunk → id of each job that
+        completed (a failed one is redone, with retries, when its chunk is loaded)."""
+        if not chunks:
+            return {}
+        jobs = {
+            self.client.start_report(
+                self.account_id, self.client.insights_params(*chunk, "ad", INSIGHT_FIELDS)
+            ): chunk
+            for chunk in chunks
+        }
+        ready = {}
+        for job_id, error in self.client.wait_for_reports(list(jobs)).items():
+            if error is None:
+                ready[jobs[job_id]] = job_id
+            else:
+                log.warning("facebook_ads: %s; the chunk gets a new job", error)
+        return ready
+
+    def _rows_by_day(
+        self, chunk: Chunk, use_async: bool, job_id: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
         by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for page in self._pages(chunk, use_async):
+        pages = self._pages(chunk, use_async) if job_id is None else self._job_pages(job_id)
+        for page in pages:
             for row in page:
                 by_day[row.get("date_start", "")].append(row)
         return by_day
+
+    def _job_pages(self, job_id: str) -> Iterator[Page]:
+        # materialised for the same reason as a sync query's pages
+        return iter(list(self.client.report_pages(job_id)))
 
     def _pages(self, chunk: Chunk, use_async: bool) -> Iterator[Page]:
         params = self.client.insights_params(*chunk, "ad", INSIGHT_FIELDS)

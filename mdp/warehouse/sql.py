@@ -101,3 +101,21 @@ def checksum_sql(dialect: Dialect, target: str, columns: Sequence[str]) -> str:
         row = "struct_pack(" + ", ".join(q(c) for c in columns) + ")"
         digest = f"sum(hash({row})::hugeint)"
     return f"select count(*) as row_count, coalesce({digest}, 0) as digest from {target}"
+
+
+# Expressions hand-written queries need where DuckDB and BigQuery share no spelling; both take the
+# backend's `Warehouse.dialect_name`.
+
+
+def as_double(dialect_name: str, expr: str) -> str:
+    """`expr` as a double-precision float (DOUBLE on DuckDB, FLOAT64 on BigQuery), e.g. so a
+    NUMERIC sum reaches pandas as a float rather than as Python Decimals."""
+    return f"cast({expr} as {'float64' if dialect_name == BIGQUERY.name else 'double'})"
+
+
+def week_start(dialect_name: str, expr: str) -> str:
+    """The Monday starting the ISO week of date `expr`, as a DATE (BigQuery's plain `week`
+    starts on Sunday; DuckDB's date_trunc returns a timestamp)."""
+    if dialect_name == BIGQUERY.name:
+        return f"date_trunc({expr}, isoweek)"
+    return f"cast(date_trunc('week', {expr}) as date)"

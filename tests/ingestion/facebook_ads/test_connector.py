@@ -125,8 +125,13 @@ def test_backfill_equals_daily_runs_and_reruns(meta_env: Any, tmp_path: Path) ->
         {"lookback_days": 0}
     )
     first, last = date(2025, 11, 1), date(2025, 11, 30)
+    naps: list[float] = []
     with DuckDBWarehouse(tmp_path / "backfill.duckdb") as wh:
-        sync(wh, GraphClient(config), first, last, "backfill", backfill=True)
+        sync(wh, GraphClient(config, sleep=naps.append), first, last, "backfill", backfill=True)
+    # six 5-day jobs started together and polled with one back-off: the emulator finishes a
+    # job on its 4th poll, so the group waits 3 times (one at a time would be 6 x 3)
+    assert config.async_chunk_days == 5 and config.async_concurrent_jobs >= 6
+    assert len(naps) == meta_env.app.options.polls_to_finish - 1
     with DuckDBWarehouse(tmp_path / "daily.duckdb") as wh:
         for offset in range(30):
             day = first + timedelta(days=offset)

@@ -61,6 +61,8 @@ class HubSpotCrm:
     """One portal, through a private app's access token."""
 
     target: Target = "hubspot"
+    #: One batch call at a time: the 10-second rate window is shared by every object.
+    parallel_objects = 1
 
     def __init__(
         self,

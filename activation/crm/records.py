@@ -44,6 +44,8 @@ class CrmClient(Protocol):
     """What the sync needs from a CRM."""
 
     target: Target
+    #: Objects the sync may write at the same time (1: one after the other).
+    parallel_objects: int
 
     def describe(self, crm_object: str) -> dict[str, FieldInfo]:
         """The object's fields as the CRM describes them."""

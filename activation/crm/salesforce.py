@@ -69,6 +69,8 @@ class SalesforceCrm:
     """One authenticated org."""
 
     target: Target = "salesforce"
+    #: Bulk jobs run server-side: objects are written side by side, so their polls overlap.
+    parallel_objects = 4
 
     def __init__(
         self,

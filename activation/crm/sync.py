@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -254,11 +255,21 @@ def _execute(
         result.status = "dry_run"
         result.message = f"{sum(len(p.records) for p in plans)} record(s) would be sent"
         return
-    for plan in plans:
-        if not plan.records:
+    writing = [plan for plan in plans if plan.records]
+    # objects are written side by side when the CRM runs writes as server-side jobs (Salesforce
+    # Bulk), so their waits overlap; what went through is stored even when another object failed
+    workers = max(1, min(getattr(client, "parallel_objects", 1), len(writing)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(client.upsert, plan.obj, plan.records) for plan in writing]
+        wait(futures)
+    failed = None
+    for plan, future in zip(writing, futures, strict=True):
+        if future.exception() is not None:
+            failed = failed or future.exception()
             continue
-        outcome = client.upsert(plan.obj, plan.records)
-        _apply(warehouse, plan, outcome, target, result, open_errors, clock())
+        _apply(warehouse, plan, future.result(), target, result, open_errors, clock())
+    if failed is not None:
+        raise failed
     result.status = "succeeded"
     if result.error_rate > settings.sync.max_error_rate:
         result.status = "failed"

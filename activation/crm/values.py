@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mdp.warehouse import Warehouse
 
@@ -69,27 +71,45 @@ def read_source(warehouse: Warehouse, obj: ObjectMap, target: Target) -> SourceR
             f"it has {', '.join(sorted(present))}"
         )
     columns = ", ".join(c for c in needed if c in present)
-    frame = warehouse.query(f"select {columns} from {name}").to_pandas()
+    data = warehouse.query(f"select {columns} from {name}")
     for column, wanted in obj.source.filter.items():
-        frame = frame[frame[column] == wanted]
+        data = data.filter(pc.equal(data[column], pa.scalar(wanted)))
     if obj.source.latest_by:
-        frame = frame.sort_values(obj.source.latest_by, ascending=False, kind="stable")
-    frame = frame.drop_duplicates(obj.source.key).dropna(subset=[obj.source.key])
+        data = data.sort_by([(obj.source.latest_by, "descending")])  # stable: ties keep order
+    fields = [(name, _field_values(field_map, data)) for field_map, name in obj.fields_for(target)]
+    versions = data["model_version"].to_pylist() if "model_version" in present else []
     rows = SourceRows()
-    for row in frame.to_dict("records"):
-        rows.records[str(row[obj.source.key])] = {
-            name: _field_value(field_map, row) for field_map, name in obj.fields_for(target)
-        }
-        if row.get("model_version") is not None:
-            rows.model_versions.add(f"{obj.name}:{row['model_version']}")
+    for i, key in enumerate(data[obj.source.key].to_pylist()):
+        if key is None or str(key) in rows.records:  # the latest row per key wins
+            continue
+        rows.records[str(key)] = {name: values[i] for name, values in fields}
+        if versions and versions[i] is not None:
+            rows.model_versions.add(f"{obj.name}:{versions[i]}")
     return rows
 
 
-def _field_value(field_map: FieldMap, row: Mapping[str, Any]) -> Value:
+def _field_values(field_map: FieldMap, data: pa.Table) -> list[Value]:
+    """One CRM field's canonical value for every row, a column at a time."""
     if field_map.join:
-        parts = [canonical(row[c], "string") for c in field_map.join]
-        return JOIN_SEPARATOR.join(str(p) for p in parts if p) or None
-    return canonical(row[field_map.columns[0]], field_map.type)
+        parts = [_column(data[c], "string") for c in field_map.join]
+        rows = zip(*parts, strict=True)
+        return [JOIN_SEPARATOR.join(str(p) for p in row if p) or None for row in rows]
+    return _column(data[field_map.columns[0]], field_map.type)
+
+
+def _column(column: pa.ChunkedArray, kind: str) -> list[Value]:
+    """`canonical` over a column, with Arrow doing the common types in bulk."""
+    arrow_type = column.type
+    if kind == "datetime" and pa.types.is_timestamp(arrow_type):
+        millis = column.cast(pa.timestamp("ms", tz="UTC"), safe=False)  # truncates, as canonical
+        text = pc.strftime(millis, format="%Y-%m-%dT%H:%M:%S").to_pylist()
+        return [None if t is None else t + "Z" for t in text]
+    if kind == "number" and (pa.types.is_floating(arrow_type) or pa.types.is_integer(arrow_type)):
+        numbers = column.cast(pa.float64()).to_pylist()
+        return [None if v is None or math.isnan(v) else v for v in numbers]
+    if kind == "string" and pa.types.is_string(arrow_type):
+        return list(column.to_pylist())
+    return [canonical(v, kind) for v in column.to_pylist()]
 
 
 def changed_fields(

@@ -101,8 +101,9 @@ class OpenError:
 def _rows(warehouse: Warehouse, table: str, target: str) -> list[dict[str, object]]:
     if not warehouse.table_exists(table):
         return []
-    rows = warehouse.query(f"select * from {warehouse.qualified_name(table)}").to_pylist()
-    return [r for r in rows if r["target"] == target]
+    literal = "'" + target.replace("'", "''") + "'"
+    name = warehouse.qualified_name(table)
+    return warehouse.query(f"select * from {name} where target = {literal}").to_pylist()
 
 
 def load_state(warehouse: Warehouse, target: str) -> dict[tuple[str, str], dict[str, Value]]:

@@ -279,7 +279,7 @@ def run(scales: Sequence[str], repeats: int | None, via: str = "airflow") -> dic
         runs = []
         for i in range(n):
             print(f"pipeline {scale} run {i + 1}/{n} (via {via})", flush=True)
-            runs.append(run_once(scale, via))
+            runs.append(run_once(scale, via, keep=bool(os.environ.get("MDP_BENCH_KEEP_HOME"))))
         by_scale[scale] = aggregate(runs)
     return {"via": via, "scales": by_scale, "exponents": exponents(by_scale)}
 

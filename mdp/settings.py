@@ -193,6 +193,13 @@ class Settings(BaseSettings):
     duckdb_path: Path | None = Field(
         default=None, description="DuckDB file; default <home>/warehouse.duckdb."
     )
+    duckdb_memory_limit: str = Field(
+        default="2GB",
+        description=(
+            "DuckDB's buffer-pool cap for the platform's and dbt's connections (DuckDB's own "
+            "default is 80% of RAM); larger work spills to <warehouse>.duckdb.tmp."
+        ),
+    )
     bigquery: BigQuerySettings = Field(default_factory=BigQuerySettings)
     mlflow_tracking_uri: str | None = Field(
         default=None, description="Default: sqlite database under <home>/mlflow."

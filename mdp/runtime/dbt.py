@@ -18,6 +18,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET": settings.effective_dbt_target,
         "MDP_DUCKDB_PATH": str(settings.duckdb_file),
+        "MDP_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
     if settings.warehouse is WarehouseKind.BIGQUERY:

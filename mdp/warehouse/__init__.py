@@ -18,4 +18,4 @@ def get_warehouse(settings: Settings | None = None) -> Warehouse:
         return BigQueryWarehouse(settings.bigquery)
     from mdp.warehouse.duckdb import DuckDBWarehouse
 
-    return DuckDBWarehouse(settings.duckdb_file)
+    return DuckDBWarehouse(settings.duckdb_file, memory_limit=settings.duckdb_memory_limit)

@@ -35,8 +35,9 @@ class DuckDBWarehouse(Warehouse):
 
     dialect_name = "duckdb"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, memory_limit: str | None = None) -> None:
         self.path = Path(path) if str(path) != ":memory:" else path
+        self.memory_limit = memory_limit
         self._con: duckdb.DuckDBPyConnection | None = None
 
     @property
@@ -45,7 +46,8 @@ class DuckDBWarehouse(Warehouse):
         if self._con is None:
             if isinstance(self.path, Path):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con = duckdb.connect(str(self.path))
+            config = {"memory_limit": self.memory_limit} if self.memory_limit else {}
+            self._con = duckdb.connect(str(self.path), config=config)
         return self._con
 
     def _run(self, statement: str, params: Mapping[str, Any] | None = None) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,8 @@ class ObjectStore:
         self.modified_property = MODIFIED_PROPERTY[object_type]
         self.lock = threading.RLock()
         self._objects: dict[int, CrmObject] = {}
+        self._ids: list[int] = []  # ascending: ids are handed out in order and never reused
+        self._indexes: dict[str, dict[str, CrmObject]] = {}  # unique property → records
         self._next_id = first_id
 
     def __len__(self) -> int:
@@ -58,14 +61,27 @@ class ObjectStore:
             }
         )
         self._objects[record.id] = record
+        self._ids.append(record.id)
+        self._index(record, record.properties)
         return record
+
+    def _index(self, record: CrmObject, values: Mapping[str, str]) -> None:
+        """Keep the built lookups current for the properties just set."""
+        for name, index in self._indexes.items():
+            if values.get(name):
+                index[normalise(name, values[name])] = record
 
     def write(self, record: CrmObject, values: Mapping[str, str], now: dt.datetime) -> bool:
         """Apply values; the record's modification time moves only if a value really changed."""
         changed = {k: v for k, v in values.items() if record.properties.get(k) != v}
         if not changed:
             return False
+        for name, index in self._indexes.items():
+            old = record.properties.get(name)
+            if name in changed and old and index.get(normalise(name, old)) is record:
+                del index[normalise(name, old)]
         record.properties.update(changed)
+        self._index(record, changed)
         record.updated_at = now
         record.properties[self.modified_property] = iso(now)
         return True
@@ -74,18 +90,20 @@ class ObjectStore:
         return self._objects.get(int(record_id)) if record_id.isdigit() else None
 
     def lookup(self, id_property: str) -> dict[str, CrmObject]:
-        """Records by the value of a unique property (emails compare case-insensitively)."""
-        if id_property == "hs_object_id":
-            return {str(k): v for k, v in self._objects.items()}
-        return {
-            normalise(id_property, value): record
-            for record in self._objects.values()
-            if (value := record.properties.get(id_property))
-        }
+        """Records by the value of a unique property (emails compare case-insensitively); built
+        once, then kept current by add/write, so a batch costs its inputs, not the portal."""
+        if id_property not in self._indexes:
+            self._indexes[id_property] = {
+                normalise(id_property, value): record
+                for record in self._objects.values()
+                if (value := record.properties.get(id_property))
+            }
+        return self._indexes[id_property]
 
     def page(self, after: int, limit: int) -> tuple[list[CrmObject], int | None]:
         """Records with id >= after, and the id the next page starts at (None on the last)."""
-        ids = sorted(k for k in self._objects if k >= after)
+        start = bisect.bisect_left(self._ids, after)
+        ids = self._ids[start : start + limit + 1]
         next_after = ids[limit] if len(ids) > limit else None
         return [self._objects[k] for k in ids[:limit]], next_after
 

@@ -5,6 +5,7 @@ then write benchmarks/RESULTS.md (machine, goal checks, one table per benchmark)
     python -m benchmarks --scales small medium large       # add the large world
     python -m benchmarks --scales tiny --repeats 1 --journeys 10000   # a quick check
     python -m benchmarks --only pipeline crm_sync          # some benchmarks
+    python -m benchmarks --include-pipeline large.json     # plus a large run made earlier
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def script_args(name: str, args: argparse.Namespace) -> list[str]:
     scales = sorted(args.scales, key=ORDER.index)
     if name == "pipeline":
         repeats = ["--repeats", str(args.repeats)] if args.repeats else []
-        return ["--scales", *scales, *repeats]
+        earlier = ["--include", *map(str, args.include_pipeline)] if args.include_pipeline else []
+        return ["--scales", *scales, *repeats, *earlier]
     if name in ("ingestion", "transform", "sandbox_world"):
         return ["--scales", *scales]
     if name == "crm_sync":  # per-record REST is slow: the smallest scale is enough for the ratio
@@ -49,6 +51,13 @@ def main() -> int:
     parser.add_argument("--scales", nargs="+", default=["small", "medium"], choices=ORDER)
     parser.add_argument("--repeats", type=int, default=None, help="pipeline runs per scale")
     parser.add_argument("--journeys", type=int, nargs="+", default=None, help="attribution sizes")
+    parser.add_argument(
+        "--include-pipeline",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="pipeline --json files of earlier runs whose other scales join the table",
+    )
     parser.add_argument("--only", nargs="+", choices=list(scripts), default=list(scripts))
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()

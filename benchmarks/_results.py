@@ -73,12 +73,13 @@ def goal_checks(figures: Figures) -> list[list[str]]:
     rows = [
         _check("medium world end to end", medium and medium["total_s"]["median"], 600, " s"),
         _check("large world end to end", large and large["total_s"]["median"], 1800, " s"),
-        _check(
-            "large world peak RSS (stage + sandbox)",
-            large and large["peak_system_mb"]["max"],
-            MB_4GB,
-            " MB",
-        ),
+        _check("large world peak RSS (platform stages)", platform_peak(large), MB_4GB, " MB"),
+        [
+            "large world peak RSS with the sandbox (the emulated SaaS side; no goal)",
+            f"{large['peak_system_mb']['max']:,.0f} MB" if large else "not run",
+            "-",
+            "-",
+        ],
         _check("cost exponent medium → large", exponent, 1.1, ""),
     ]
     ingestion = figures.get("ingestion")
@@ -108,6 +109,19 @@ def goal_checks(figures: Figures) -> list[list[str]]:
             )
             rows.append(_check(f"model {t['target']} ECE", ece, models["ece_goal"], ""))
     return rows
+
+
+#: Stages that are the platform's own work; `generate` builds the simulated world and starts the
+#: emulators, which stand in for Google's, Meta's and Salesforce's servers.
+PLATFORM_STAGES = ("setup", "ingest", "transform", "train", "score", "sync")
+
+
+def platform_peak(scale: dict[str, Any] | None) -> float | None:
+    """The largest peak RSS (max over repeats) of the platform's own stage processes."""
+    if not scale:
+        return None
+    stages = scale["stages"]
+    return max(stages[s]["peak_mb"]["max"] for s in PLATFORM_STAGES if s in stages)
 
 
 def _rows_s(result: dict[str, Any]) -> float:

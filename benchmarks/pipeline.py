@@ -284,6 +284,20 @@ def run(scales: Sequence[str], repeats: int | None, via: str = "airflow") -> dic
     return {"via": via, "scales": by_scale, "exponents": exponents(by_scale)}
 
 
+def include(figures: dict[str, Any], paths: list[Path]) -> dict[str, Any]:
+    """Add the scales measured in earlier runs (not re-measured now), with the exponents
+    recomputed across every scale."""
+    scales = dict(figures["scales"])
+    for path in paths:
+        earlier = json.loads(path.read_text())
+        if earlier["via"] != figures["via"]:
+            raise SystemExit(f"{path} ran via {earlier['via']}, these figures via {figures['via']}")
+        for scale, agg in earlier["scales"].items():
+            scales.setdefault(scale, {**agg, "from": str(path)})
+    ordered = {scale: scales[scale] for scale in sorted(scales, key=SCALES.index)}
+    return {**figures, "scales": ordered, "exponents": exponents(ordered)}
+
+
 def _fmt(s: dict[str, float], digits: int = 1) -> str:
     return f"{s['median']:.{digits}f} [{s['min']:.{digits}f}-{s['max']:.{digits}f}]"
 
@@ -313,8 +327,16 @@ def main() -> int:
     )
     parser.add_argument("--via", choices=("airflow", "cli"), default="airflow")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--include",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="--json files of earlier runs (same machine and code) whose other scales join "
+        "these figures, e.g. a large run made on its own",
+    )
     args = parser.parse_args()
-    figures = run(args.scales, args.repeats, args.via)
+    figures = include(run(args.scales, args.repeats, args.via), args.include)
     print_report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))

@@ -46,8 +46,11 @@ class DuckDBWarehouse(Warehouse):
         if self._con is None:
             if isinstance(self.path, Path):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            config = {"memory_limit": self.memory_limit} if self.memory_limit else {}
-            self._con = duckdb.connect(str(self.path), config=config)
+            self._con = duckdb.connect(str(self.path))
+            if self.memory_limit:
+                # SET, not connect(config=...): DuckDB refuses a second in-process connection to
+                # the file whose config differs from the first one's (dbt's, a task's)
+                self._con.execute(f"set memory_limit = '{self.memory_limit}'")
         return self._con
 
     def _run(self, statement: str, params: Mapping[str, Any] | None = None) -> list[Any]:

@@ -99,13 +99,35 @@ def test_goal_checks_pass_fail_and_not_run() -> None:
     checks = {row[0]: row for row in goal_checks(_figures())}
     assert checks["medium world end to end"][3] == "PASS"  # 300 s <= 600 s
     assert checks["large world end to end"][3] == "FAIL"  # 4000 s > 1800 s
-    assert checks["large world peak RSS (stage + sandbox)"][1] == "5,050.00 MB"
+    # the platform's own stages are held to 4 GB; the sandbox (the emulated SaaS side) is shown
+    assert checks["large world peak RSS (platform stages)"][1:] == ["5,000.00 MB", "<= 4096 MB",
+                                                                    "FAIL"]  # fmt: skip
+    assert (
+        checks["large world peak RSS with the sandbox (the emulated SaaS side; no goal)"][1]
+        == "5,050 MB"
+    )
     assert checks["cost exponent medium → large"][3] == "FAIL"  # log10(4000 / 300) = 1.12
     assert checks["CRM Bulk 2.0 vs per-record REST (+0 ms per call)"][3] == "FAIL"  # 10x < 20x
     assert checks["Markov vs channelattribution (1,000 journeys, order 2)"][1] == "40x faster"
     assert checks["model churn ECE"][3] == "NOT RUN"  # not trained
     empty = {row[0]: row[3] for row in goal_checks({})}
     assert empty["medium world end to end"] == "NOT RUN"
+
+
+def test_include_adds_earlier_scales_and_recomputes_the_exponents(tmp_path) -> None:
+    figures = _figures()["pipeline"]
+    earlier = tmp_path / "large.json"
+    earlier.write_text(
+        __import__("json").dumps({**figures, "scales": {"large": figures["scales"]["large"]}})
+    )
+    now = {"via": "airflow", "scales": {"medium": figures["scales"]["medium"]}, "exponents": []}
+    merged = pipeline.include(now, [earlier])
+    assert list(merged["scales"]) == ["medium", "large"]
+    assert merged["scales"]["large"]["from"] == str(earlier)
+    (exponent,) = merged["exponents"]
+    assert exponent["total"] == pytest.approx(math.log10(4000 / 300))
+    with pytest.raises(SystemExit, match="via cli"):
+        pipeline.include({**now, "via": "cli"}, [earlier])
 
 
 def test_render_has_header_goals_and_one_table_per_benchmark() -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 import pyarrow as pa
 
 from mdp.warehouse import Warehouse
+from mdp.warehouse.sql import string_literal
 
 from .records import Failure, Value
 
@@ -101,8 +102,7 @@ class OpenError:
 def _rows(warehouse: Warehouse, table: str, target: str) -> list[dict[str, object]]:
     if not warehouse.table_exists(table):
         return []
-    literal = "'" + target.replace("'", "''") + "'"
-    name = warehouse.qualified_name(table)
+    name, literal = warehouse.qualified_name(table), string_literal(target)
     return warehouse.query(f"select * from {name} where target = {literal}").to_pylist()
 
 

@@ -258,7 +258,7 @@ def _execute(
     writing = [plan for plan in plans if plan.records]
     # objects are written side by side when the CRM runs writes as server-side jobs (Salesforce
     # Bulk), so their waits overlap; what went through is stored even when another object failed
-    workers = max(1, min(getattr(client, "parallel_objects", 1), len(writing)))
+    workers = max(1, min(client.parallel_objects, len(writing)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(client.upsert, plan.obj, plan.records) for plan in writing]
         wait(futures)

@@ -108,7 +108,7 @@ def _column(column: pa.ChunkedArray, kind: str) -> list[Value]:
         numbers = column.cast(pa.float64()).to_pylist()
         return [None if v is None or math.isnan(v) else v for v in numbers]
     if kind == "string" and pa.types.is_string(arrow_type):
-        return list(column.to_pylist())
+        return column.to_pylist()
     return [canonical(v, kind) for v in column.to_pylist()]
 
 

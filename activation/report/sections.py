@@ -12,7 +12,7 @@ import pandas as pd
 from activation.report import charts
 from mdp.settings import Settings
 from mdp.warehouse import Warehouse
-from mdp.warehouse.sql import as_double, week_start
+from mdp.warehouse.sql import as_double, string_literal, week_start
 
 
 @dataclass
@@ -103,8 +103,9 @@ def spend_roas(ctx: Context) -> Section:
     first = ctx.week_start - timedelta(weeks=11)
     daily = ctx.df(
         f"select date_day, channel, {ctx.double('spend')} as spend, attributed_revenue, leads"
-        " from {roi} where attribution_model = '" + model.replace("'", "''") + "'"
-        f" and date_day between {_day(first)} and {_day(ctx.week_end)}",
+        " from {roi} where attribution_model = "
+        + string_literal(model)
+        + f" and date_day between {_day(first)} and {_day(ctx.week_end)}",
         roi=ROI,
     )
     if daily.empty:

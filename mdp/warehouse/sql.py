@@ -107,6 +107,11 @@ def checksum_sql(dialect: Dialect, target: str, columns: Sequence[str]) -> str:
 # backend's `Warehouse.dialect_name`.
 
 
+def string_literal(value: str) -> str:
+    """A SQL string literal both dialects read ('' escapes a quote)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def as_double(dialect_name: str, expr: str) -> str:
     """`expr` as a double-precision float (DOUBLE on DuckDB, FLOAT64 on BigQuery), e.g. so a
     NUMERIC sum reaches pandas as a float rather than as Python Decimals."""

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from mdp.warehouse import Warehouse
+from mdp.warehouse.sql import as_double
 from ml.ltv.value import MINIMUM_TERM_MONTHS
 
 #: BG/NBD time unit of the features: recency and T are fractional days (ltv_truth time_unit).
@@ -29,10 +30,6 @@ def _days_between(dialect: str, start: str, end: str) -> str:
     if dialect == "bigquery":
         return f"timestamp_diff({end}, {start}, microsecond) / {_MICROS_PER_DAY}"
     return f"date_diff('microsecond', {start}, {end}) / {_MICROS_PER_DAY}"
-
-
-def _float_type(dialect: str) -> str:
-    return "float64" if dialect == "bigquery" else "double"
 
 
 def _month_start(dialect: str, day: date) -> str:
@@ -100,15 +97,15 @@ def subscription_summary(warehouse: Warehouse, snapshot_date: date) -> pd.DataFr
     Columns: account_id, month_start, mrr, tenure_months (0 in the first MRR month),
     guaranteed_months (renewals still inside the minimum term) and revenue_to_date (Σ MRR).
     """
-    day, number = _as_day(snapshot_date), _float_type(warehouse.dialect_name)
+    day, mrr = _as_day(snapshot_date), as_double(warehouse.dialect_name, "mrr")
     sql = f"""
         with months as (
             select
                 account_id,
                 month_start,
-                cast(mrr as {number}) as mrr,
+                {mrr} as mrr,
                 months_since_first_mrr,
-                sum(cast(mrr as {number})) over (
+                sum({mrr}) over (
                     partition by account_id order by month_start
                 ) as revenue_to_date
             from {warehouse.qualified_name("marts.fct_mrr_monthly")}

@@ -86,7 +86,8 @@ class IngestJob:
 
 
 class IngestService:
-    """The jobs of one org; processing happens on the poll that moves a job to JobComplete."""
+    """The jobs of one org. As in Salesforce, a job is processed in the background once its
+    upload is complete (UploadComplete → InProgress → JobComplete or Failed); polls only read."""
 
     def __init__(self, store: Store, injector: FaultInjector) -> None:
         self.store = store
@@ -142,25 +143,34 @@ class IngestService:
 
     def set_state(self, job_id: str, state: str, version: str) -> dict[str, Any]:
         job = self.job(job_id)
-        if state == "UploadComplete" and job.state == "Open":
-            job.state = "UploadComplete"
-        elif state == "Aborted" and job.state in ("Open", "UploadComplete", "InProgress"):
-            job.state = "Aborted"
-        else:
-            raise ApiError(
-                400, "INVALIDJOBSTATE", f"Cannot change state from {job.state} to {state}"
-            )
-        return job.info(version)
+        with self._lock:
+            if state == "UploadComplete" and job.state == "Open":
+                job.state = "UploadComplete"
+            elif state == "Aborted" and job.state in ("Open", "UploadComplete", "InProgress"):
+                job.state = "Aborted"
+            else:
+                raise ApiError(
+                    400, "INVALIDJOBSTATE", f"Cannot change state from {job.state} to {state}"
+                )
+            info = job.info(version)
+        if state == "UploadComplete":
+            worker = threading.Thread(target=self._run, args=(job,), name=job_id, daemon=True)
+            worker.start()
+        return info
 
     def poll(self, job_id: str, version: str) -> dict[str, Any]:
-        """GET job: each poll moves UploadComplete → InProgress → JobComplete (or Failed)."""
+        """GET job: its state and counts so far."""
         job = self.job(job_id)
         with self._lock:
-            if job.state == "InProgress":
-                self._process(job)
-            elif job.state == "UploadComplete":
-                job.state = "InProgress"
-        return job.info(version)
+            return job.info(version)
+
+    def _run(self, job: IngestJob) -> None:
+        """Process an uploaded job, unless it was aborted first."""
+        with self._lock:
+            if job.state != "UploadComplete":
+                return
+            job.state = "InProgress"
+        self._process(job)
 
     def delete(self, job_id: str) -> None:
         job = self.job(job_id)
@@ -198,19 +208,22 @@ class IngestService:
         names = [spec.name for spec in specs if spec is not None]
         unknown = [name for name, spec in zip(job.header, specs, strict=True) if spec is None]
         if not rows or unknown:
-            job.state = "Failed"
-            job.error_message = (
-                f"InvalidBatch : Field name not found : {unknown[0]}"
-                if unknown
-                else "InvalidBatch : No data was uploaded"
-            )
-            job.unprocessed = body
+            with self._lock:
+                job.unprocessed = body
+                job.error_message = (
+                    f"InvalidBatch : Field name not found : {unknown[0]}"
+                    if unknown
+                    else "InvalidBatch : No data was uploaded"
+                )
+                job.state = "Failed"
             return
         writer = Writer(self.store, job.table, job.operation, job.external_id_field or "Id")
         with self.store.locked():
             for cells in body:
                 self._process_row(job, writer, names, cells)
-        job.state = "JobComplete"
+        with self._lock:
+            if job.state == "InProgress":  # an abort meanwhile keeps what was processed
+                job.state = "JobComplete"
 
     def _process_row(
         self, job: IngestJob, writer: Writer, names: list[str], cells: list[str]

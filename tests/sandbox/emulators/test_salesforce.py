@@ -344,6 +344,28 @@ def test_bulk2_upsert_by_id_changes_what_query_reads_back(start_org: Any, world:
     assert untouched == len(_live(world, "sf_lead")) - 5
 
 
+def test_bulk2_ingest_job_is_processed_in_the_background_after_upload(
+    start_org: Any, world: World
+) -> None:
+    """As in Salesforce, closing the upload starts the work; polls only report it."""
+    sf = connect(start_org())
+    lead = _live(world, "sf_lead").to_pylist()[0]
+    client = sf.bulk2.Lead._client
+    job = client.create_job("upsert", external_id_field="Id")
+    client.upload_job_data(job["id"], f"Id,Lead_Score__c\n{lead['Id']},0.42\n")
+    closed = client.close_job(job["id"])
+    assert closed["state"] == "UploadComplete"
+    deadline = time.monotonic() + 10
+    score = None
+    while time.monotonic() < deadline and score != 0.42:  # read back without polling the job
+        time.sleep(0.01)
+        score = sf.query(f"SELECT Lead_Score__c FROM Lead WHERE Id = '{lead['Id']}'")["records"]
+        score = score[0]["Lead_Score__c"]
+    assert score == 0.42
+    polled = client.get_job(job["id"], is_query=False)
+    assert (polled["state"], polled["numberRecordsProcessed"]) == ("JobComplete", 1)
+
+
 def test_bulk2_upsert_by_external_id_creates_then_updates(start_org: Any) -> None:
     info = start_org(extra_fields={"Lead": {"Web_Lead_External_Id__c": "external_id"}})
     sf = connect(info)

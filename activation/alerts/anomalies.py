@@ -11,6 +11,7 @@ import pandas as pd
 from activation.alerts.model import Alert
 from mdp.settings import Settings
 from mdp.warehouse.base import Warehouse
+from mdp.warehouse.sql import date_literal
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def daily_totals(warehouse: Warehouse, settings: Settings, as_of: date, days: in
             sum(attributed_revenue) as revenue
         from {table}
         where attribution_model = '{model}'
-            and date_day between date '{first.isoformat()}' and date '{as_of.isoformat()}'
+            and date_day between {date_literal(first)} and {date_literal(as_of)}
         group by date_day
     """
     rows = warehouse.query(sql).to_pandas()
@@ -70,7 +71,7 @@ def _forecast_intervals(warehouse: Warehouse, days: list[date]) -> pd.DataFrame:
     if not warehouse.table_exists("scores.forecasts"):
         return pd.DataFrame()
     table = warehouse.qualified_name("scores.forecasts")
-    listed = ", ".join(f"date '{d.isoformat()}'" for d in days)
+    listed = ", ".join(date_literal(d) for d in days)
     sql = f"""
         select metric, date, as_of, yhat, yhat_lower_95, yhat_upper_95
         from {table}

@@ -10,13 +10,14 @@ import pandas as pd
 from activation.alerts.model import Alert
 from mdp.settings import Settings
 from mdp.warehouse.base import Warehouse
+from mdp.warehouse.sql import date_literal
 
 log = logging.getLogger(__name__)
 
 
 def _window(settings: Settings, as_of: date) -> tuple[str, str]:
     first = as_of - timedelta(days=settings.alerts.window_days - 1)
-    return f"date '{first.isoformat()}'", f"date '{as_of.isoformat()}'"
+    return date_literal(first), date_literal(as_of)
 
 
 def _campaign_window(warehouse: Warehouse, settings: Settings, as_of: date) -> pd.DataFrame:
@@ -162,7 +163,7 @@ def churn_rule(warehouse: Warehouse, settings: Settings, as_of: date) -> list[Al
             and feature_snapshot_date = (
                 select max(feature_snapshot_date) from {table}
                 where horizon_months = {horizon}
-                    and feature_snapshot_date <= date '{as_of.isoformat()}'
+                    and feature_snapshot_date <= {date_literal(as_of)}
             )
             and probability > {threshold}
     """
@@ -199,7 +200,7 @@ def hot_lead_rule(warehouse: Warehouse, settings: Settings, as_of: date) -> list
             and scored.feature_snapshot_date = (select max(feature_snapshot_date) from {scores})
             and leads.lead_status in ('Open', 'MQL')
             and not leads.is_converted
-            and coalesce(leads.mql_at, leads.created_date) <= date '{cutoff.isoformat()}'
+            and coalesce(leads.mql_at, leads.created_date) <= {date_literal(cutoff)}
     """
     days = settings.alerts.hot_lead_days
     return [

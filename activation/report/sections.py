@@ -12,7 +12,7 @@ import pandas as pd
 from activation.report import charts
 from mdp.settings import Settings
 from mdp.warehouse import Warehouse
-from mdp.warehouse.sql import as_double, string_literal, week_start
+from mdp.warehouse.sql import as_double, date_literal, string_literal, week_start
 
 
 @dataclass
@@ -72,11 +72,6 @@ def latest(alias: str) -> str:
     return f"feature_snapshot_date = (select max(feature_snapshot_date) from {{{alias}}})"
 
 
-def _day(value: date) -> str:
-    """A DATE literal both DuckDB and BigQuery read."""
-    return f"date '{value.isoformat()}'"
-
-
 def _money(value: Any) -> str:
     return "-" if value is None or pd.isna(value) else f"{float(value):,.0f}"
 
@@ -105,7 +100,7 @@ def spend_roas(ctx: Context) -> Section:
         f"select date_day, channel, {ctx.double('spend')} as spend, attributed_revenue, leads"
         " from {roi} where attribution_model = "
         + string_literal(model)
-        + f" and date_day between {_day(first)} and {_day(ctx.week_end)}",
+        + f" and date_day between {date_literal(first)} and {date_literal(ctx.week_end)}",
         roi=ROI,
     )
     if daily.empty:
@@ -184,7 +179,7 @@ def attribution(ctx: Context) -> Section:
     if ctx.absent(CREDITS):
         return _missing(key, title, [CREDITS], "build the marts: mdp transform")
     first = ctx.week_start - timedelta(weeks=11)
-    days = f"{_day(first)} and {_day(ctx.week_end)}"
+    days = f"{date_literal(first)} and {date_literal(ctx.week_end)}"
     window = f"conversion_type = 'lead' and conversion_date between {days}"
     sql = (
         "select attribution_model, channel, sum(credit) as credit from {t} where "
@@ -250,7 +245,8 @@ def funnel(ctx: Context) -> Section:
     first = (pd.Timestamp(last) - pd.DateOffset(months=5)).date()
     rows = ctx.df(
         "select lead_source, " + ", ".join(f"sum({c}) as {c}" for _, c in STAGES) + " from {f}"
-        f" where cohort_month between {_day(first)} and {_day(last)} group by 1 order by 2 desc",
+        f" where cohort_month between {date_literal(first)} and {date_literal(last)}"
+        " group by 1 order by 2 desc",
         f=FUNNEL,
     )
     if rows.empty:
@@ -298,7 +294,7 @@ def mrr(ctx: Context) -> Section:
         f"select month_start, {sums},"
         " count(case when movement_type = 'churned' then 1 end) as churned_accounts,"
         " count(case when previous_mrr > 0 then 1 end) as start_accounts"
-        f" from {{m}} where month_start between {_day(first)} and {_day(last)}"
+        f" from {{m}} where month_start between {date_literal(first)} and {date_literal(last)}"
         " group by 1 order by 1",
         m=MRR,
     ).rename(columns={"new_mrr": "new"})
@@ -397,7 +393,7 @@ def forecast(ctx: Context) -> Section:
         history = ctx.df(
             f"select {week} as week, sum(leads) as leads, sum(attributed_revenue) as revenue"
             " from {roi} where attribution_model = 'linear'"
-            f" and date_day between {_day(first)} and {_day(as_of.date())}"
+            f" and date_day between {date_literal(first)} and {date_literal(as_of.date())}"
             " group by 1 order by 1",
             roi=ROI,
         )

@@ -273,7 +273,8 @@ class BigQueryWarehouse(Warehouse):
             if rows:
                 self._load(sink, destination, config)
             elif self.table_exists(ref):
-                self._run(sql.delete_partition_sql(_B, self._name(ref), column, f"date '{value}'"))
+                day = sql.date_literal(value)
+                self._run(sql.delete_partition_sql(_B, self._name(ref), column, day))
         return LoadResult(str(ref), rows, inserted=rows, updated=0)
 
     def query(self, sql_text: str, params: Mapping[str, Any] | None = None) -> pa.Table:

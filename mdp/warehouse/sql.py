@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,11 @@ def checksum_sql(dialect: Dialect, target: str, columns: Sequence[str]) -> str:
 
 # Expressions hand-written queries need where DuckDB and BigQuery share no spelling; both take the
 # backend's `Warehouse.dialect_name`.
+
+
+def date_literal(value: date) -> str:
+    """A DATE literal both dialects read."""
+    return f"date '{value.isoformat()}'"
 
 
 def string_literal(value: str) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from mdp.warehouse import Warehouse
+from mdp.warehouse.sql import date_literal
 from ml.attribution.journeys import DEFAULT_SEP
 from ml.common.errors import NotEnoughDataError
 
@@ -53,7 +54,7 @@ def snapshot_date(warehouse: Warehouse, snapshot: date | None) -> date:
 
 def _up_to(column: str, as_of: date | None) -> str:
     """A where clause keeping rows dated on or before as_of (none without as_of)."""
-    return "" if as_of is None else f"where {column} <= date '{as_of.isoformat()}'"
+    return "" if as_of is None else f"where {column} <= {date_literal(as_of)}"
 
 
 def touchpoints(warehouse: Warehouse, schema: str = "marts", as_of: date | None = None) -> pa.Table:

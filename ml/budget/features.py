@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from mdp.warehouse.base import Warehouse
+from mdp.warehouse.sql import date_literal
 from ml.budget.optimize import BudgetInputError
 from ml.forecasting.features import check_attribution_model
 
@@ -31,8 +32,8 @@ def spend_sql(
             sum(attributed_revenue) as revenue
         from {table}
         where attribution_model = '{model}'
-            and date_day > date '{start.isoformat()}'
-            and date_day <= date '{as_of.isoformat()}'
+            and date_day > {date_literal(start)}
+            and date_day <= {date_literal(as_of)}
         group by date_day, channel, campaign
     """
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from mdp.errors import MdpError
 from mdp.warehouse.base import Warehouse
+from mdp.warehouse.sql import date_literal
 
 ATTRIBUTION_MODELS = (
     "first_touch",
@@ -63,7 +64,7 @@ def channel_day_sql(
             sum(attributed_revenue) as revenue
         from {table}
         where attribution_model = '{model}'
-            and date_day <= date '{as_of.isoformat()}'
+            and date_day <= {date_literal(as_of)}
         group by date_day, channel
     """
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from mdp.warehouse import Warehouse
-from mdp.warehouse.sql import as_double
+from mdp.warehouse.sql import as_double, date_literal
 from ml.ltv.value import MINIMUM_TERM_MONTHS
 
 #: BG/NBD time unit of the features: recency and T are fractional days (ltv_truth time_unit).
@@ -35,8 +35,8 @@ def _days_between(dialect: str, start: str, end: str) -> str:
 def _month_start(dialect: str, day: date) -> str:
     """SQL for the first day of `day`'s month."""
     if dialect == "bigquery":
-        return f"date_trunc(date '{day.isoformat()}', month)"
-    return f"cast(date_trunc('month', date '{day.isoformat()}') as date)"
+        return f"date_trunc({date_literal(day)}, month)"
+    return f"cast(date_trunc('month', {date_literal(day)}) as date)"
 
 
 def _as_day(snapshot_date: date) -> date:
@@ -109,7 +109,7 @@ def subscription_summary(warehouse: Warehouse, snapshot_date: date) -> pd.DataFr
                     partition by account_id order by month_start
                 ) as revenue_to_date
             from {warehouse.qualified_name("marts.fct_mrr_monthly")}
-            where month_start <= date '{day.isoformat()}'
+            where month_start <= {date_literal(day)}
         ),
         latest as (
             select max(month_start) as month_start from months
@@ -129,7 +129,7 @@ def subscription_summary(warehouse: Warehouse, snapshot_date: date) -> pd.DataFr
             -- a churn in a month that has ended by the snapshot is already known: no LTV left
             and not (
                 coalesce(c.churned_in_month, false)
-                and date_add(m.month_start, interval 1 month) <= date '{day.isoformat()}'
+                and date_add(m.month_start, interval 1 month) <= {date_literal(day)}
             )
         order by m.account_id
     """
@@ -180,7 +180,7 @@ def latest_churn_probabilities(warehouse: Warehouse, snapshot_date: date) -> pd.
     if not warehouse.table_exists(CHURN_SCORES):
         return None
     table = warehouse.qualified_name(CHURN_SCORES)
-    day = _as_day(snapshot_date).isoformat()
+    day = date_literal(_as_day(snapshot_date))
     frame = warehouse.query(
         f"""
         select account_id, probability as churn_probability
@@ -188,7 +188,7 @@ def latest_churn_probabilities(warehouse: Warehouse, snapshot_date: date) -> pd.
         where horizon_months = 1
             and feature_snapshot_date = (
                 select max(feature_snapshot_date) from {table}
-                where horizon_months = 1 and feature_snapshot_date <= date '{day}'
+                where horizon_months = 1 and feature_snapshot_date <= {day}
             )
         order by account_id
         """

@@ -6,12 +6,13 @@ tier and reasons, churn risk, predicted LTV and model versions, as mapped in
 values moved since the last successful sync are sent (Salesforce: Bulk API 2.0 upsert jobs;
 HubSpot: batch upserts); failed records land in `activation.sync_errors` and are retried next
 run; every run leaves an audit row in `activation.sync_log`. A run stops (guardrail) when too
-many records would change: review, then `mdp sync <crm> --force`.
+many records would change: review the diff (`mdp sync <crm> --dry-run`, or trigger with
+`dry_run`), then `mdp sync <crm> --force` or trigger this DAG with the param `force` = true.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 
 from mdp.runtime.assets import table_asset
 from mdp.runtime.dag_defaults import START_DATE, default_args
@@ -21,13 +22,38 @@ SCORE_TABLES = ("scores.lead_scores", "scores.churn_scores", "scores.customer_lt
 
 
 @task
-def sync_crm(target: str) -> dict[str, object]:
-    """`mdp sync <target>`: send the changed scores, record errors and the run."""
+def sync_crm(target: str, params: dict | None = None) -> dict[str, object]:
+    """`mdp sync <target> [--force] [--dry-run]`: send the changed scores, record errors and
+    the run; the log lists what changed per object."""
+    import logging
+
     from activation.crm import run_sync
     from mdp.settings import get_settings
 
-    result = run_sync(get_settings(), target)
-    return {"run_id": result.run_id, "sent": result.sent, "failed": result.failed}
+    params = params or {}
+    result = run_sync(
+        get_settings(),
+        target,
+        force=bool(params.get("force", False)),
+        dry_run=bool(params.get("dry_run", False)),
+    )
+    log = logging.getLogger(__name__)
+    for row in result.objects:
+        log.info(
+            "%s → %s: %s in scope, %s new, %s changed, %s cleared, %s retried, %s not in the CRM",
+            row["object"],
+            row["crm_object"],
+            *(f"{row[k]:,}" for k in ("in_scope", "new", "changed", "left", "retried")),
+            f"{row['not_in_crm']:,}",
+        )
+    log.info("%s sync %s: %s", target, result.run_id, result.status)
+    return {
+        "run_id": result.run_id,
+        "status": result.status,
+        "in_scope": result.in_scope,
+        "sent": result.sent,
+        "failed": result.failed,
+    }
 
 
 @dag(
@@ -40,6 +66,19 @@ def sync_crm(target: str) -> dict[str, object]:
     default_args=default_args,
     tags=["mdp", "activation", "crm"],
     doc_md=__doc__,
+    params={
+        "force": Param(
+            False,
+            type="boolean",
+            description="Sync although more records would change than the guardrail allows "
+            "(MDP_SYNC__GUARDRAIL_SHARE); review a dry run first.",
+        ),
+        "dry_run": Param(
+            False,
+            type="boolean",
+            description="Compute and store the diff (activation.sync_diffs), write nothing.",
+        ),
+    },
 )
 def crm_sync() -> None:
     salesforce = sync_crm.override(task_id="sync_salesforce")("salesforce")

@@ -21,6 +21,8 @@ from mdp.runtime.dag_defaults import START_DATE, default_args
 @task
 def score_model(model: str) -> None:
     """`mdp score <model>`: score, merge into the score table."""
+    import logging
+
     from airflow.sdk.exceptions import AirflowSkipException
 
     from mdp.settings import get_settings
@@ -28,10 +30,16 @@ def score_model(model: str) -> None:
     from ml.common.errors import NoChampionError, NotEnoughDataError, NoTrainingRunError
 
     try:
-        select(model)[0].run_score(get_settings())
+        loads = select(model)[0].run_score(get_settings())
     except (NoChampionError, NoTrainingRunError, NotEnoughDataError) as error:
         # a model never trained (or with nothing to score) leaves its table as it was
         raise AirflowSkipException(f"{model}: {error}") from None
+    log = logging.getLogger(__name__)
+    for load in loads:
+        if hasattr(load, "reason"):  # e.g. one churn horizon without a champion
+            log.warning("%s", load.reason)
+        else:
+            log.info("%s: %s rows written", load.table, f"{load.rows:,}")
 
 
 @task

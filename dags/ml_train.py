@@ -19,11 +19,14 @@ from mdp.runtime.dag_defaults import START_DATE, default_args
 @task
 def train_model(model: str) -> list[dict[str, object]]:
     """`mdp train <model>`: train and log (classifiers: register, apply the promotion rule)."""
+    import logging
+
     from airflow.sdk.exceptions import AirflowSkipException
 
     from mdp.settings import get_settings
     from ml.catalog import select
     from ml.common.errors import NotEnoughDataError
+    from ml.common.training import SkippedTraining
 
     try:
         results = select(model)[0].run_train(get_settings())
@@ -31,12 +34,18 @@ def train_model(model: str) -> list[dict[str, object]]:
         # too little history is a state of the data, not a failure: the run says why and the
         # other models still train
         raise AirflowSkipException(f"{model}: {error}") from None
+    skipped = [r for r in results if isinstance(r, SkippedTraining)]
+    for result in skipped:  # e.g. one churn horizon: the other still trained
+        logging.getLogger(__name__).warning("%s (MLflow run %s)", result.reason, result.run_id)
+    if skipped and len(skipped) == len(results):
+        raise AirflowSkipException("; ".join(r.reason for r in skipped))
     return [
         {
             "model": r.registered_name,
-            "version": r.version,
+            "version": getattr(r, "version", None),
             "run_id": r.run_id,
             "promoted": getattr(getattr(r, "promotion", None), "promoted", None),
+            "skipped": getattr(r, "reason", None),
         }
         for r in results
     ]

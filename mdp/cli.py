@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -131,15 +132,21 @@ def demo(
 ) -> None:
     """Set up, start the sandbox and run the whole pipeline through Airflow; print a summary."""
     from mdp.runtime import sandbox_process
-    from mdp.runtime.pipeline_run import demo_summary, prepare, run_pipeline
+    from mdp.runtime.pipeline_run import demo_summary, demo_warehouse, prepare, run_pipeline
 
     settings = get_settings()
     started = time.monotonic()
     prepare(settings, console)
     with console.status("starting the sandbox …") as status:
         state = sandbox_process.start(
-            settings, scale, seed, 0.0, progress=lambda s: status.update(f"sandbox: {s} …")
+            settings,
+            scale,
+            seed,
+            0.0,
+            progress=lambda s: status.update(f"sandbox: {s} …"),
+            replace=True,
         )
+    demo_warehouse(settings, state, console)
     world = state["world"]
     window = {"start": world["start"], "end": world["end"]}
     summaries = run_pipeline(settings, window, None, None, console, verbose)
@@ -187,7 +194,10 @@ SnapshotOption = Annotated[
 
 
 def _training_row(result: Any) -> tuple[str, str, str, str, str]:
-    """A classifier's evaluation and promotion, or another model's summary and MLflow run."""
+    """A classifier's evaluation and promotion, a skipped model's reason, or another model's
+    summary and MLflow run."""
+    if hasattr(result, "reason") and not hasattr(result, "promotion"):
+        return (result.registered_name, "-", "skipped", "-", result.reason)
     promotion = getattr(result, "promotion", None)
     if promotion is None:
         return (result.registered_name, result.version, result.summary, "-", result.run_id)
@@ -202,14 +212,20 @@ def _training_row(result: Any) -> tuple[str, str, str, str, str]:
 
 @app.command()
 def train(model: ModelArgument = None, snapshot: SnapshotOption = None) -> None:
-    """Train models on the marts, log them to MLflow, register them and apply promotion."""
+    """Train models on the marts, log them to MLflow, register them and apply promotion.
+    A model whose data is too thin is skipped with the reason; the others still train."""
     from ml.catalog import select
+    from ml.common.errors import NotEnoughDataError
 
     settings = get_settings()
     table = Table("model", "version", "result", "alias", "why", title="Training runs")
     for entry in select(model):
         with console.status(f"training {entry.name} …"):
-            results = entry.run_train(settings, snapshot)
+            try:
+                results = entry.run_train(settings, snapshot)
+            except NotEnoughDataError as error:
+                table.add_row(entry.name, "-", "skipped", "-", str(error))
+                continue
         for r in results:
             table.add_row(*_training_row(r))
     console.print(table)
@@ -218,45 +234,78 @@ def train(model: ModelArgument = None, snapshot: SnapshotOption = None) -> None:
 
 @app.command()
 def score(model: ModelArgument = None, snapshot: SnapshotOption = None) -> None:
-    """Score with each model (its champion, or its latest training run) into its `scores` table."""
+    """Score with each model (its champion, or its latest training run) into its `scores` table.
+    A model (or churn horizon) with no champion or training run is skipped with the reason."""
     from ml.catalog import select
+    from ml.common.errors import NoChampionError, NotEnoughDataError, NoTrainingRunError
 
     settings = get_settings()
-    table = Table("model", "table", "rows", title="Score tables")
+    table = Table("model", "table", "rows", "note", title="Score tables")
     for entry in select(model):
         with console.status(f"scoring {entry.name} …"):
-            loads = entry.run_score(settings, snapshot)
+            try:
+                loads = entry.run_score(settings, snapshot)
+            except (NoChampionError, NoTrainingRunError, NotEnoughDataError) as error:
+                table.add_row(entry.name, entry.score_table, "0", f"skipped: {error}")
+                continue
         for load in loads:
-            table.add_row(entry.name, load.table, str(load.rows))
+            note = f"skipped: {load.reason}" if hasattr(load, "reason") else ""
+            table.add_row(entry.name, load.table, f"{load.rows:,}", note)
     console.print(table)
 
 
 @app.command()
 def sync(
     target: Annotated[str, typer.Argument(help="salesforce or hubspot")],
-    dry_run: Annotated[bool, typer.Option(help="Print and store the diff; write nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Show and store the whole diff; write nothing to the CRM")
+    ] = False,
     force: Annotated[bool, typer.Option(help="Go on although the guardrail trips")] = False,
+    output: Annotated[
+        Path | None, typer.Option(help="Also write the whole diff to this CSV file")
+    ] = None,
+    sample: Annotated[int, typer.Option(help="Records per object shown before → after")] = 5,
 ) -> None:
-    """Sync the score tables to a CRM (only changed records; see activation/crm/mapping.yml)."""
+    """Sync the score tables to a CRM (only changed records; see activation/crm/mapping.yml and
+    the field sheet activation/crm/FIELDS.md)."""
     from activation.crm import run_sync
+    from activation.crm.errors import GuardrailError
+    from mdp.runtime.airflow_env import apply_airflow_env
 
-    with console.status(f"syncing scores to {target} …"):
-        result = run_sync(get_settings(), target, dry_run=dry_run, force=force)
+    settings = get_settings()
+    apply_airflow_env(settings)  # the CRM connections resolve through Airflow, as in the DAG
+    try:
+        with console.status(f"syncing scores to {target} …"):
+            result = run_sync(settings, target, dry_run=dry_run, force=force)
+    except GuardrailError as error:
+        if error.result is not None:  # what would have changed, so the trip can be judged
+            _print_diff(error.result, sample, output)
+        raise
     if dry_run:
-        diff = Table("object", "record", "field", "old", "new", "why", title="Would change")
-        for d in result.diffs[:50]:
-            diff.add_row(
-                *(str(d[k]) for k in ("object", "record_key", "crm_field")),
-                str(d["old_value"]),
-                str(d["new_value"]),
-                d["reason"],
-            )
-        console.print(diff)
+        _print_diff(result, sample, output)
     console.print(
-        f"{target} sync {result.run_id}: {result.status}; {result.in_scope} records in scope, "
-        f"{result.changed} changed, {result.retried} retried, {result.sent} sent, "
-        f"{result.failed} failed, {result.skipped} not in the CRM ({result.seconds:.1f}s)"
+        f"{target} sync {result.run_id}: {result.status}; {result.in_scope:,} records in scope, "
+        f"{result.changed:,} changed, {result.left:,} cleared, {result.retried:,} retried, "
+        f"{result.sent:,} sent, {result.failed:,} failed, {result.skipped:,} not in the CRM "
+        f"({result.seconds:.1f}s)"
     )
+    if dry_run:
+        console.print(
+            f"dry run: nothing was written to {target}; the diff is in activation.sync_diffs "
+            f"(run_id '{result.run_id}')"
+        )
+
+
+def _print_diff(result: Any, sample: int, output: Path | None) -> None:
+    from activation.crm import render
+
+    console.print(render.objects_table(result))
+    if result.diffs:
+        console.print(render.fields_table(result))
+        console.print(render.sample_table(result, sample))
+    if output is not None:
+        rows = render.write_diff(result, output)
+        console.print(f"whole diff: {output} ({rows:,} field changes)")
 
 
 @app.command()

@@ -77,14 +77,34 @@ class MlSettings(BaseModel):
         description="Markov attribution order: 2 ranks the sandbox's channels as their true "
         "incremental effects do (benchmarks/attribution.py; tests/ml/attribution).",
     )
+    lead_closed_statuses: list[str] = Field(
+        default=["Converted", "Disqualified", "Closed - Converted", "Closed - Not Converted"],
+        description="Lead statuses that close a lead: never scored nor synced (nor converted).",
+    )
     lead_hot_threshold: float = Field(default=0.30, gt=0.0, lt=1.0, description="Hot at or above.")
     lead_warm_threshold: float = Field(
         default=0.10, gt=0.0, lt=1.0, description="Warm at or above (and below hot)."
     )
-    churn_high_threshold: float = Field(default=0.7, gt=0.0, lt=1.0, description="High above.")
-    churn_medium_threshold: float = Field(
-        default=0.4, gt=0.0, lt=1.0, description="Medium above (and not high)."
+    churn_thresholds: dict[int, tuple[float, float]] = Field(
+        default={1: (0.05, 0.15), 3: (0.15, 0.35)},
+        description=(
+            "Churn risk levels per horizon in months: (Medium above, High above), as "
+            "probabilities (a 3-month risk runs about three times a 1-month one)."
+        ),
     )
+
+    @field_validator("churn_thresholds")
+    @classmethod
+    def _ordered(cls, value: dict[int, tuple[float, float]]) -> dict[int, tuple[float, float]]:
+        for months, (medium, high) in value.items():
+            if not 0 < medium < high < 1:
+                raise ValueError(f"horizon {months}: need 0 < medium < high < 1")
+        return value
+
+    def churn_levels(self, months: int) -> tuple[float, float]:
+        """(Medium above, High above) for a horizon; the nearest configured one otherwise."""
+        nearest = min(self.churn_thresholds, key=lambda m: abs(m - months))
+        return self.churn_thresholds.get(months, self.churn_thresholds[nearest])
 
 
 class SyncSettings(BaseModel):
@@ -201,6 +221,11 @@ class Settings(BaseSettings):
         ),
     )
     bigquery: BigQuerySettings = Field(default_factory=BigQuerySettings)
+    currency: str = Field(
+        default="USD",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of the money in the sources (MRR, revenue, LTV, reasons).",
+    )
     mlflow_tracking_uri: str | None = Field(
         default=None, description="Default: sqlite database under <home>/mlflow."
     )

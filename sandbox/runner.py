@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import signal
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sandbox import world as world_package
 from sandbox.emulators.base import Emulator, EmulatorInfo
 from sandbox.emulators.faults import FaultConfig
 from sandbox.emulators.registry import default_emulators
@@ -26,9 +29,20 @@ def _write_state(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def world_fingerprint() -> str:
+    """A digest of the world generator's source: a cached world is reused only by the code
+    that generated it (a checkout with a changed generator makes its own)."""
+    digest = hashlib.sha256()
+    package = Path(world_package.__file__).parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def load_or_generate(home: Path, config: WorldConfig) -> tuple[World, Path]:
-    """The world for (scale, seed), generated once and cached under home/worlds/."""
-    folder = home / "worlds" / f"{config.scale}-seed{config.seed}"
+    """The world for (scale, seed), generated once per generator version and cached under
+    home/worlds/."""
+    folder = home / "worlds" / f"{config.scale}-seed{config.seed}-{world_fingerprint()}"
     if (folder / "manifest.json").exists():
         return World.load(folder), folder
     world = generate(config)
@@ -78,7 +92,13 @@ def start_emulators(
 def serve(home: Path, state_file: Path, scale: str, seed: int, faults: float) -> None:
     """Run until SIGTERM/SIGINT, keeping the state file current."""
     home.mkdir(parents=True, exist_ok=True)
-    state: dict[str, Any] = {"pid": os.getpid(), "status": "generating world", "faults": faults}
+    state: dict[str, Any] = {
+        "pid": os.getpid(),
+        "status": "generating world",
+        "faults": faults,
+        # the emulators' CRMs live in this process: a new one starts them empty
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     _write_state(state_file, state)
     config = WorldConfig(scale=scale, seed=seed)
     world, folder = load_or_generate(home, config)

@@ -154,7 +154,7 @@ def churn_rule(warehouse: Warehouse, settings: Settings, as_of: date) -> list[Al
     table = _latest_scores(warehouse, "scores.churn_scores")
     if table is None:
         return []
-    threshold = settings.ml.churn_high_threshold
+    threshold = settings.ml.churn_levels(int(settings.alerts.churn_horizon_months))[1]
     horizon = int(settings.alerts.churn_horizon_months)
     sql = f"""
         select account_id, probability, reason_1

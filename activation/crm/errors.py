@@ -18,9 +18,14 @@ class CrmApiError(MdpError):
 
 
 class GuardrailError(MdpError):
-    """More records would change than the guardrail allows; rerun with --force if intended."""
+    """More records would change than the guardrail allows; rerun with --force if intended.
+    `result` is the aborted run (its diff), for the caller to show what would have changed."""
 
     exit_code = 3
+
+    def __init__(self, message: str, result: object = None) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 class SyncErrorRateError(PipelineError):

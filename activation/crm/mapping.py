@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from string import Formatter
 from typing import Literal
 
 import yaml
@@ -14,8 +15,8 @@ DEFAULT_PATH = Path(__file__).with_name("mapping.yml")
 TARGETS = ("salesforce", "hubspot")
 Target = Literal["salesforce", "hubspot"]
 FieldType = Literal["number", "integer", "string", "datetime", "date"]
-#: Separator of a `join` field (e.g. the three reasons in one text field).
-JOIN_SEPARATOR = "; "
+#: Separator of a `join` field: the three reasons, one per line of a long text field.
+JOIN_SEPARATOR = "\n"
 
 
 class _Strict(BaseModel):
@@ -23,11 +24,12 @@ class _Strict(BaseModel):
 
 
 class Source(_Strict):
-    """Where the values come from: one row per key (the latest by `latest_by`)."""
+    """Where the values come from: one row per key, from the latest `snapshot` only (a key
+    missing from it has left the scope)."""
 
     table: str
     key: str
-    latest_by: str | None = None
+    snapshot: str | None = None
     filter: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
@@ -47,27 +49,41 @@ class FieldMap(_Strict):
 
     column: str | None = None
     join: tuple[str, ...] = ()
+    template: str | None = None
     type: FieldType
     salesforce: str | None = None
     hubspot: str | None = None
     min_change: float | Literal["score"] | None = None
     triggers_sync: bool = True
+    label: str = ""
+    description: str = ""
+    options: tuple[str, ...] = ()  # a picklist's values: the CRM field must offer them all
+    salesforce_type: str = ""  # what a CRM admin creates (documentation: the field sheet)
+    hubspot_type: str = ""
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldMap:
-        if (self.column is None) == (not self.join):
-            raise ValueError("give either `column` or `join`, not both or neither")
+        given = [self.column is not None, bool(self.join), self.template is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of `column`, `join` or `template`")
         if self.min_change is not None and self.type not in ("number", "integer"):
             raise ValueError("min_change applies to number and integer fields only")
+        if (self.join or self.template) and self.type != "string":
+            raise ValueError("`join` and `template` make text: their type must be string")
+        if self.template is not None and not self.columns:
+            raise ValueError(f"template {self.template!r} names no {{column}}")
         return self
 
     @property
     def columns(self) -> tuple[str, ...]:
+        if self.template is not None:
+            names = (name for _, name, _, _ in Formatter().parse(self.template) if name)
+            return tuple(dict.fromkeys(names))
         return (self.column,) if self.column else self.join
 
     @property
     def name(self) -> str:
-        return self.column or "+".join(self.join)
+        return self.column or self.template or "+".join(self.join)
 
     def crm_field(self, target: Target) -> str | None:
         return self.salesforce if target == "salesforce" else self.hubspot
@@ -84,6 +100,7 @@ class ObjectMap(_Strict):
 
     name: str
     source: Source
+    on_leave: Literal["keep", "clear"] = "keep"
     salesforce: SalesforceTarget | None = None
     hubspot: HubSpotTarget | None = None
     fields: tuple[FieldMap, ...]

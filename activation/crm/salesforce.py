@@ -49,6 +49,22 @@ def bulk_cell(value: Value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+def _field_info(field: dict[str, Any]) -> FieldInfo:
+    """A describe field's metadata; number fields tell how many whole digits they hold."""
+    numeric = field["type"] in ("double", "currency", "percent", "int")
+    precision, scale = int(field.get("precision") or 0), int(field.get("scale") or 0)
+    digits = int(field.get("digits") or 0) if field["type"] == "int" else precision - scale
+    return FieldInfo(
+        field["name"],
+        field["type"],
+        bool(field.get("updateable")),
+        tuple(p["value"] for p in field.get("picklistValues") or []),
+        int(field.get("length") or 0),
+        restricted=bool(field.get("restrictedPicklist")),
+        digits=digits if numeric and digits > 0 else None,
+    )
+
+
 def parse_bulk_error(text: str) -> Failure:
     """`sf__Error` (CODE:message:fields) as code and message."""
     code, _, rest = text.partition(":")
@@ -138,16 +154,7 @@ class SalesforceCrm:
             f"describe {crm_object}",
             lambda: self.sf.restful(f"sobjects/{crm_object}/describe"),
         )
-        return {
-            f["name"]: FieldInfo(
-                f["name"],
-                f["type"],
-                bool(f.get("updateable")),
-                tuple(p["value"] for p in f.get("picklistValues") or []),
-                int(f.get("length") or 0),
-            )
-            for f in described["fields"]
-        }
+        return {f["name"]: _field_info(f) for f in described["fields"]}
 
     def resolve(self, obj: ObjectMap, keys: list[str]) -> dict[str, str]:
         """The warehouse key is the upsert key (the Id, or the value of an external-id field)."""

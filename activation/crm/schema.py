@@ -36,6 +36,8 @@ class FieldInfo:
     writable: bool
     options: tuple[str, ...] = ()
     length: int = 0
+    restricted: bool = False  # a Salesforce restricted picklist refuses other values
+    digits: int | None = None  # whole-number digits a number field holds (precision - scale)
 
 
 def field_problems(target: Target, obj: ObjectMap, described: Mapping[str, FieldInfo]) -> list[str]:
@@ -53,6 +55,8 @@ def field_problems(target: Target, obj: ObjectMap, described: Mapping[str, Field
                 f"{name}: CRM type {info.type!r} cannot hold {field_map.type} column "
                 f"{field_map.name!r} (needs one of {', '.join(sorted(allowed))})"
             )
+        elif info.options and (absent := [o for o in field_map.options if o not in info.options]):
+            problems.append(f"{name}: its values {info.options} lack {absent}")
     return problems
 
 
@@ -85,12 +89,15 @@ def check_values(
     for _, name in obj.fields_for(target):
         info = described[name]
         values = {v for r in records.values() if isinstance(v := r.get(name), str)}
-        if info.options and target == "hubspot":
+        if info.options and (target == "hubspot" or info.restricted):
             bad = sorted(values - set(info.options))
             if bad:
                 problems.append(f"{name}: {bad[:5]} not among its options {list(info.options)}")
         if info.length and any(len(v) > info.length for v in values):
             problems.append(f"{name}: a value is longer than its {info.length} characters")
+        numbers = [abs(v) for r in records.values() if isinstance(v := r.get(name), int | float)]
+        if info.digits is not None and numbers and max(numbers) >= 10**info.digits:
+            problems.append(f"{name}: {max(numbers):,} has more than its {info.digits} digits")
     if problems:
         raise CrmFieldError(
             f"{target} values of mapping {obj.name!r} do not fit: {'; '.join(problems)}"

@@ -74,6 +74,7 @@ LOG_SCHEMA = pa.schema(
         ("duration_seconds", pa.float64()),
         ("records_in_scope", pa.int64()),
         ("changed", pa.int64()),
+        ("cleared", pa.int64()),
         ("retried", pa.int64()),
         ("sent", pa.int64()),
         ("succeeded", pa.int64()),

@@ -36,14 +36,19 @@ class ObjectPlan:
     skipped: int = 0
     new: int = 0
     changed: int = 0
+    left: int = 0  # synced before, out of the scope now: their fields are cleared
     retried: int = 0
     prior: int = 0  # records synced before (the guardrail only applies once there are some)
     records: list[Record] = field(default_factory=list)
     diffs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
+    def changing(self) -> int:
+        return self.new + self.changed + self.left
+
+    @property
     def changing_share(self) -> float:
-        return (self.new + self.changed) / self.in_scope if self.in_scope else 0.0
+        return self.changing / self.in_scope if self.in_scope else 0.0
 
 
 @dataclass
@@ -57,6 +62,7 @@ class SyncResult:
     forced: bool = False
     in_scope: int = 0
     changed: int = 0
+    left: int = 0
     retried: int = 0
     sent: int = 0
     failed: int = 0
@@ -65,6 +71,7 @@ class SyncResult:
     job_ids: list[str] = field(default_factory=list)
     model_versions: set[str] = field(default_factory=set)
     diffs: list[dict[str, Any]] = field(default_factory=list)
+    objects: list[dict[str, Any]] = field(default_factory=list)  # per object: what would change
     message: str = ""
     seconds: float = 0.0
 
@@ -96,6 +103,24 @@ def _text(value: Value) -> str | None:
     return None if value is None else json.dumps(value) if not isinstance(value, str) else value
 
 
+def leaving_records(
+    obj: ObjectMap,
+    target: Target,
+    desired: dict[str, dict[str, Value]],
+    synced: dict[tuple[str, str], dict[str, Value]],
+) -> dict[str, dict[str, Value]]:
+    """Records synced before that left the scope (a customer who churned), with every field
+    empty, when the object clears them (`on_leave: clear`); already-empty ones are left alone."""
+    if obj.on_leave != "clear":
+        return {}
+    empty: dict[str, Value] = {name: None for _, name in obj.fields_for(target)}
+    return {
+        key: dict(empty)
+        for (name, key), values in synced.items()
+        if name == obj.name and key not in desired and any(v is not None for v in values.values())
+    }
+
+
 def plan_object(
     obj: ObjectMap,
     target: Target,
@@ -106,14 +131,16 @@ def plan_object(
     open_errors: dict[tuple[str, str], state.OpenError],
     min_score_change: float,
 ) -> ObjectPlan:
-    """Which records to send and why: never synced, changed beyond the minimum, or failed last
-    time (retried). Keys the CRM does not hold are skipped."""
+    """Which records to send and why: never synced, changed beyond the minimum, failed last
+    time (retried), or left the scope (cleared). Keys the CRM does not hold are skipped."""
     plan = ObjectPlan(obj, obj.crm_object(target))
-    ids = client.resolve(obj, sorted(desired))
-    plan.skipped = len(desired) - len(ids)
-    in_crm = {key: desired[key] for key in ids}
+    leaving = leaving_records(obj, target, desired, synced)
+    wanted = {**leaving, **desired}
+    ids = client.resolve(obj, sorted(wanted))
+    plan.skipped = len(desired) - sum(1 for key in desired if key in ids)
+    in_crm = {key: wanted[key] for key in ids}
     check_values(target, obj, described, in_crm)
-    plan.in_scope = len(in_crm)
+    plan.in_scope = sum(1 for key in in_crm if key not in leaving)
     plan.prior = sum(1 for key in in_crm if (obj.name, key) in synced)
     for key, values in sorted(in_crm.items()):
         old = synced.get((obj.name, key))
@@ -121,10 +148,13 @@ def plan_object(
         retry = (obj.name, key) in open_errors
         if not changed and not retry:
             continue
-        reason = "retry" if retry else "new" if old is None else "changed"
+        reason = (
+            "left" if key in leaving else "retry" if retry else "new" if old is None else "changed"
+        )
         plan.retried += reason == "retry"
         plan.new += reason == "new"
         plan.changed += reason == "changed"
+        plan.left += reason == "left"
         plan.records.append(Record(key, ids[key], values))
         for name, value in values.items():
             before = None if old is None else old.get(name)
@@ -147,7 +177,7 @@ def _guard(plans: list[ObjectPlan], share: float) -> str | None:
     """Why the run must stop, or None: an object already synced before whose share of records
     about to change exceeds the guardrail (the first full load is exempt)."""
     tripped = [
-        f"{p.obj.name}: {p.new + p.changed} of {p.in_scope} records ({p.changing_share:.0%})"
+        f"{p.obj.name}: {p.changing:,} of {p.in_scope:,} records ({p.changing_share:.0%})"
         for p in plans
         if p.prior and p.changing_share > share
     ]
@@ -155,7 +185,8 @@ def _guard(plans: list[ObjectPlan], share: float) -> str | None:
         return None
     return (
         f"guardrail: more than {share:.0%} of the records would change ({'; '.join(tripped)}); "
-        "check the scores (e.g. a new model version), then rerun with --force"
+        "nothing was sent. Review the diff (`mdp sync <crm> --dry-run`; e.g. a new model "
+        "version), then rerun with --force (Airflow: trigger crm_sync with force=true)"
     )
 
 
@@ -232,8 +263,23 @@ def _plan(
         result.in_scope += plan.in_scope
         result.skipped += plan.skipped
         result.changed += plan.new + plan.changed
+        result.left += plan.left
         result.retried += plan.retried
         result.diffs += plan.diffs
+        result.objects.append(
+            {
+                "object": obj.name,
+                "crm_object": plan.crm_object,
+                "in_scope": plan.in_scope,
+                "new": plan.new,
+                "changed": plan.changed,
+                "left": plan.left,
+                "retried": plan.retried,
+                "unchanged": plan.in_scope - plan.new - plan.changed - plan.retried,
+                "not_in_crm": plan.skipped,
+                "changing_share": plan.changing_share,
+            }
+        )
     return plans, open_errors
 
 
@@ -248,13 +294,15 @@ def _execute(
     clock: Callable[[], datetime],
 ) -> None:
     reason = _guard(plans, settings.sync.guardrail_share)
+    if result.dry_run:  # a dry run always shows the whole diff, guardrail or not
+        result.status = "dry_run"
+        result.message = f"{sum(len(p.records) for p in plans)} record(s) would be sent" + (
+            f"; a real run would stop: {reason}" if reason and not result.forced else ""
+        )
+        return
     if reason and not result.forced:
         result.status, result.message = "aborted", reason
-        raise GuardrailError(reason)
-    if result.dry_run:
-        result.status = "dry_run"
-        result.message = f"{sum(len(p.records) for p in plans)} record(s) would be sent"
-        return
+        raise GuardrailError(reason, result)
     writing = [plan for plan in plans if plan.records]
     # objects are written side by side when the CRM runs writes as server-side jobs (Salesforce
     # Bulk), so their waits overlap; what went through is stored even when another object failed
@@ -331,6 +379,7 @@ def _record(
             "duration_seconds": round(result.seconds, 3),
             "records_in_scope": result.in_scope,
             "changed": result.changed,
+            "cleared": result.left,
             "retried": result.retried,
             "sent": result.sent,
             "succeeded": result.succeeded,

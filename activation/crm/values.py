@@ -34,7 +34,7 @@ def canonical(value: Any, kind: str) -> Value:
     if kind == "number":
         return float(value)
     if kind == "integer":
-        return int(value)
+        return math.floor(float(value) + 0.5)  # half up, as the CRMs round
     if kind == "datetime":
         stamp = pd.Timestamp(value)
         stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
@@ -46,8 +46,8 @@ def canonical(value: Any, kind: str) -> Value:
 
 def _needed(obj: ObjectMap, target: Target) -> list[str]:
     columns = [obj.source.key, *obj.source.filter]
-    if obj.source.latest_by:
-        columns.append(obj.source.latest_by)
+    if obj.source.snapshot:
+        columns.append(obj.source.snapshot)
     for field_map, _ in obj.fields_for(target):
         columns.extend(field_map.columns)
     if "model_version" not in columns:
@@ -74,8 +74,10 @@ def read_source(warehouse: Warehouse, obj: ObjectMap, target: Target) -> SourceR
     data = warehouse.query(f"select {columns} from {name}")
     for column, wanted in obj.source.filter.items():
         data = data.filter(pc.equal(data[column], pa.scalar(wanted)))
-    if obj.source.latest_by:
-        data = data.sort_by([(obj.source.latest_by, "descending")])  # stable: ties keep order
+    if obj.source.snapshot and data.num_rows:
+        # only the latest snapshot is in scope: who left it (converted, churned) is not sent
+        latest = pc.max(data[obj.source.snapshot])
+        data = data.filter(pc.equal(data[obj.source.snapshot], latest))
     fields = [(name, _field_values(field_map, data)) for field_map, name in obj.fields_for(target)]
     versions = data["model_version"].to_pylist() if "model_version" in present else []
     rows = SourceRows()
@@ -94,6 +96,14 @@ def _field_values(field_map: FieldMap, data: pa.Table) -> list[Value]:
         parts = [_column(data[c], "string") for c in field_map.join]
         rows = zip(*parts, strict=True)
         return [JOIN_SEPARATOR.join(str(p) for p in row if p) or None for row in rows]
+    if field_map.template is not None:
+        named = {c: _column(data[c], "string") for c in field_map.columns}
+        return [
+            None
+            if any(named[c][i] is None for c in named)
+            else field_map.template.format(**{c: named[c][i] for c in named})
+            for i in range(data.num_rows)
+        ]
     return _column(data[field_map.columns[0]], field_map.type)
 
 

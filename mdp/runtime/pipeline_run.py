@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from contextlib import nullcontext
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -15,7 +17,7 @@ from mdp.pipeline import select_stages
 from mdp.runtime.capture import output_to_file
 from mdp.runtime.dag_runner import DagRunSummary, run_dags
 from mdp.runtime.setup import ensure_airflow_db, ensure_dbt_manifest
-from mdp.settings import Settings
+from mdp.settings import Settings, WarehouseKind
 from mdp.warehouse import get_warehouse
 
 SUMMARY_SCHEMAS = ("raw", "staging", "marts", "scores", "activation")
@@ -71,6 +73,37 @@ def table_counts(settings: Settings) -> list[tuple[str, int]]:
                 result = warehouse.query(f"select count(*) as n from {schema}.{name}")
                 counts.append((f"{schema}.{name}", int(result.column("n")[0].as_py())))
     return counts
+
+
+#: mdp_meta.state key: which sandbox run the demo's warehouse holds the data of.
+DEMO_SANDBOX_KEY = "demo.sandbox"
+
+
+def demo_warehouse(settings: Settings, sandbox: Mapping[str, Any], console: Console) -> None:
+    """Start the demo from an empty DuckDB warehouse when the sandbox is not the one the
+    warehouse was filled from: another world (scale, seed or generator version) would mix two
+    worlds' rows, and a restarted sandbox's CRMs are empty while the warehouse remembers what
+    it synced. The previous file is kept as warehouse.duckdb.previous."""
+    if settings.warehouse is not WarehouseKind.DUCKDB:
+        return
+    world = sandbox.get("world", {})
+    identity = f"{Path(str(world.get('path', ''))).name}@{sandbox.get('started_at', '')}"
+    path = settings.duckdb_file
+    if path.exists():
+        with get_warehouse(settings) as warehouse:
+            seen = warehouse.get_state(DEMO_SANDBOX_KEY)
+        if seen == identity:
+            return
+        kept = path.with_name(path.name + ".previous")
+        os.replace(path, kept)
+        path.with_name(path.name + ".wal").unlink(missing_ok=True)
+        console.print(
+            f"the sandbox ({world.get('scale')} world, seed {world.get('seed')}) is not the one "
+            f"{path.name} was filled from: starting from an empty warehouse (the old one is "
+            f"{kept.name})"
+        )
+    with get_warehouse(settings) as warehouse:
+        warehouse.set_state(DEMO_SANDBOX_KEY, identity)
 
 
 def demo_summary(settings: Settings, console: Console, seconds: float) -> None:

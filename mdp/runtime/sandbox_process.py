@@ -52,12 +52,33 @@ def _alive(pid: int) -> bool:
 
 
 def start(
-    settings: Settings, scale: str, seed: int, faults: float, progress: Any = None
+    settings: Settings,
+    scale: str,
+    seed: int,
+    faults: float,
+    progress: Any = None,
+    *,
+    replace: bool = False,
 ) -> dict[str, Any]:
-    """Launch `python -m sandbox serve` detached and wait until it reports ready."""
+    """Launch `python -m sandbox serve` detached and wait until it reports ready. A sandbox
+    already running the same world (and faults) is reused; one running another is an error,
+    or is stopped first with `replace`."""
     running = read_state(settings)
     if running:
-        return running
+        world = running.get("world", {})
+        same = (world.get("scale"), world.get("seed"), float(running.get("faults", 0.0))) == (
+            scale,
+            seed,
+            float(faults),
+        )
+        if same:
+            return running
+        if not replace:
+            raise SandboxError(
+                f"the sandbox already runs world {world.get('scale')} seed {world.get('seed')} "
+                f"(faults {running.get('faults', 0.0)}); stop it first: mdp sandbox down"
+            )
+        stop(settings)
     path = sandbox_state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     log_path = path.parent / "sandbox.log"

@@ -7,22 +7,23 @@ import pandas as pd
 
 from mdp.settings import MlSettings
 
-LEVELS = ("high", "medium", "low")
+LEVELS = ("High", "Medium", "Low")
 
 
-def risk_levels(probability: np.ndarray, ml: MlSettings) -> np.ndarray:
-    """high above the high cut-off, medium above the medium one, else low."""
+def risk_levels(probability: np.ndarray, months: int, ml: MlSettings) -> np.ndarray:
+    """High above the horizon's high cut-off, Medium above its medium one, else Low."""
     p = np.asarray(probability, dtype=float)
-    return np.select(
-        [p > ml.churn_high_threshold, p > ml.churn_medium_threshold], ["high", "medium"], "low"
-    )
+    medium, high = ml.churn_levels(months)
+    return np.select([p > high, p > medium], ["High", "Medium"], "Low")
 
 
-def risk_table(churned: np.ndarray, probability: np.ndarray, ml: MlSettings) -> pd.DataFrame:
+def risk_table(
+    churned: np.ndarray, probability: np.ndarray, months: int, ml: MlSettings
+) -> pd.DataFrame:
     """Per risk level: customer-months, churns, churn rate and mean probability."""
     frame = pd.DataFrame(
         {
-            "level": risk_levels(probability, ml),
+            "level": risk_levels(probability, months, ml),
             "churned": np.asarray(churned, bool),
             "p": probability,
         }

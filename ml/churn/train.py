@@ -39,15 +39,24 @@ def _job(
     )
 
 
-def train(settings: Settings, snapshot: date | None = None) -> list[training.TrainResult]:
-    """Train, log and register both horizons."""
-    results = []
+def train(
+    settings: Settings, snapshot: date | None = None
+) -> list[training.TrainResult | training.SkippedTraining]:
+    """Train, log and register each horizon on its own: one too thin to train is skipped (with
+    its reason) and the other still trains."""
+    results: list[training.TrainResult | training.SkippedTraining] = []
     for job in build_jobs(settings, snapshot):
         result = training.run(job, settings)
-        with mlflow.start_run(run_id=result.run_id):
-            tracking.log_table(
-                risk_table(result.split.test[job.label], result.test_probability, settings.ml),
-                "evaluation/risk_levels.csv",
-            )
+        if isinstance(result, training.TrainResult):
+            with mlflow.start_run(run_id=result.run_id):
+                tracking.log_table(
+                    risk_table(
+                        result.split.test[job.label],
+                        result.test_probability,
+                        int(job.run_params["horizon_months"]),
+                        settings.ml,
+                    ),
+                    "evaluation/risk_levels.csv",
+                )
         results.append(result)
     return results

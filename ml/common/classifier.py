@@ -19,7 +19,7 @@ from mlflow.pyfunc import PythonModel
 from ml.common.additive import AdditiveModel
 from ml.common.calibration import CalibrationChoice, Calibrator, choose, uncalibrated
 from ml.common.errors import NotEnoughDataError
-from ml.common.reasons import top_reasons
+from ml.common.reasons import Feature, top_reasons
 
 #: Shallow trees and strong leaf minimums: the marts hold thousands of rows, not millions. The
 #: tree depth is not here: `fit_classifier` chooses it from DEPTHS on the validation window.
@@ -138,10 +138,13 @@ class CalibratedClassifier(PythonModel):
         """Per-row log-odds contributions of each feature, bias in the last column."""
         return np.asarray(self.learner.predict(self.spec.frame(data), pred_contrib=True))
 
-    def reasons(self, data: pd.DataFrame, k: int = 3) -> list[list[str | None]]:
-        """Top-k reason codes per row, in the spec's readable labels."""
-        frame = self.spec.frame(data)
-        return top_reasons(self.contributions(data), frame, self.spec.labels, k)
+    def reasons(
+        self, data: pd.DataFrame, definitions: Mapping[str, Feature], k: int = 3
+    ) -> list[list[str | None]]:
+        """Top-k reasons per row, each a sentence from the feature's definition (told with the
+        row's own values: a level the model never saw still reads as itself)."""
+        shown = data[self.spec.columns].reset_index(drop=True)
+        return top_reasons(self.contributions(data), shown, definitions, k)
 
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None

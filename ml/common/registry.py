@@ -4,6 +4,7 @@ the minimum ROC-AUC."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,11 @@ def decide(challenger_auc: float, champion_auc: float | None, min_auc: float) ->
         return False, f"ROC-AUC {challenger_auc:.4f} is below the minimum {min_auc:.2f}"
     if champion_auc is None:
         return True, f"ROC-AUC {challenger_auc:.4f} clears {min_auc:.2f}; no champion yet"
+    if math.isnan(champion_auc):
+        return True, (
+            f"ROC-AUC {challenger_auc:.4f} clears {min_auc:.2f}; the champion cannot score "
+            "this window (its input columns are gone)"
+        )
     if challenger_auc > champion_auc:
         return True, (
             f"ROC-AUC {challenger_auc:.4f} beats the champion's {champion_auc:.4f} "

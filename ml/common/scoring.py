@@ -4,8 +4,10 @@ and when it was scored; rows merge on their keys so a rerun for a snapshot repla
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -50,3 +52,30 @@ def write_scores(table: str, data: pa.Table, keys: Sequence[str], settings: Sett
     with get_warehouse(settings) as warehouse:
         warehouse.ensure_schema("scores")
         return warehouse.merge(table, data, keys=list(keys))
+
+
+def write_snapshot(table: str, data: pa.Table, snapshot: date, settings: Settings) -> LoadResult:
+    """Replace the snapshot's rows of `scores.<table>` with `data` (partitioned by
+    feature_snapshot_date): a rescore of the same day also drops who left the scope since
+    (a lead converted, a customer churned), where a merge would keep their old rows."""
+    with get_warehouse(settings) as warehouse:
+        warehouse.ensure_schema("scores")
+        return warehouse.replace_partition(
+            table, data, column="feature_snapshot_date", value=snapshot
+        )
+
+
+def percent_score(probability: np.ndarray) -> np.ndarray:
+    """The score people see: the probability in whole percent, 0-100."""
+    return np.clip(np.rint(np.asarray(probability, dtype=float) * 100), 0, 100).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class SkippedScoring:
+    """A part of a model that wrote nothing this run (e.g. a churn horizon with no champion),
+    and why; reported beside the LoadResults of the parts that scored."""
+
+    table: str
+    model: str
+    reason: str
+    rows: int = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from math import exp
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pandas as pd
 from mdp.warehouse import Warehouse
 from ml.common.classifier import FeatureSpec
 from ml.common.marts import read_columns
+from ml.common.reasons import Feature, about, count, labels
 
 LABEL = "won_within_90_days"
 TIME_COLUMN = "created_at"
@@ -23,18 +25,72 @@ NUMERIC = (
     "days_since_first_visit",
 )
 CATEGORICAL = ("seniority", "industry", "country", "lead_source", "lead_form")
-LABELS = {
-    "log_employees": "Company size (log employees)",
-    "sessions_to_date": "Website sessions before the form",
-    "pricing_sessions_to_date": "Sessions with a pricing-page visit",
-    "days_since_first_visit": "Days since first website visit",
-    "seniority": "Seniority",
-    "industry": "Industry",
-    "country": "Country",
-    "lead_source": "Lead source",
-    "lead_form": "Form filled",
+
+SENIORITY_TEXT = {
+    "c_level": "C-level contact",
+    "vp": "VP-level contact",
+    "director": "Director-level contact",
+    "manager": "Manager-level contact",
+    "individual": "Individual contributor",
+    "other": "Student, intern or freelancer",
+    "unknown": "Job title gives no seniority",
+}
+#: The site's forms (Lead_Form__c) as a rep would say what the lead did; others read by name.
+FORM_TEXT = {
+    "demo_request": "Booked a demo",
+    "contact_sales": "Asked sales to get in touch",
+    "content_download": "Downloaded a guide",
+    "webinar_registration": "Registered for a webinar",
 }
 
+
+def _visits(value: float | None) -> str:
+    if value is None or value < 1:
+        return "No website visit seen before the form"
+    if value == 1:
+        return "Filled the form on the first website visit"
+    return f"Visited the website {count(value, 'time', 'times')} up to the form"
+
+
+def _pricing(value: float | None) -> str:
+    if not value:
+        return "Never viewed the pricing page"
+    return f"Viewed the pricing page in {count(value, 'visit', 'visits')}"
+
+
+def _first_visit(value: float | None) -> str:
+    if value is None:
+        return "No website history before the form"
+    if value < 1:
+        return "Filled the form on the day of the first website visit"
+    return f"First visited the website {count(value, 'day', 'days')} before the form"
+
+
+#: What each feature means, as a rep reads it (the values are as of the lead's creation).
+FEATURES: dict[str, Feature] = {
+    "log_employees": Feature(
+        "Company size (employees, log)",
+        lambda v: "Company size unknown" if v is None else f"Company of {about(exp(v))} employees",
+    ),
+    "sessions_to_date": Feature("Website visits up to the form", _visits),
+    "pricing_sessions_to_date": Feature("Visits with a pricing-page view", _pricing),
+    "days_since_first_visit": Feature("Days from first visit to the form", _first_visit),
+    "seniority": Feature(
+        "Seniority (from the job title)",
+        lambda v: SENIORITY_TEXT.get(str(v), "Job title gives no seniority"),
+    ),
+    "industry": Feature("Industry", lambda v: "Industry unknown" if v is None else f"{v} industry"),
+    "country": Feature("Country", lambda v: "Country unknown" if v is None else f"Based in {v}"),
+    "lead_source": Feature(
+        "Lead source",
+        lambda v: "Lead source unknown" if v is None else f"Came in through {v}",
+    ),
+    "lead_form": Feature(
+        "Form filled",
+        lambda v: FORM_TEXT.get(str(v), "Form unknown" if v is None else f"Filled the form '{v}'"),
+    ),
+}
+LABELS = labels(FEATURES)
 #: Title keywords to seniority, first match wins (checked in this order).
 SENIORITY_RULES: tuple[tuple[str, str], ...] = (
     ("other", r"\b(?:student|intern|freelancer)\b"),
@@ -58,6 +114,9 @@ LEAD_COLUMNS = (
     "title",
     "is_won",
     "won_at",
+    "lead_status",
+    "is_converted",
+    "owner_name",
 )
 
 
@@ -122,12 +181,20 @@ def training_rows(frame: pd.DataFrame, snapshot: date) -> pd.DataFrame:
     return frame[frame["created_at"] < cutoff].reset_index(drop=True)
 
 
-def scoring_rows(frame: pd.DataFrame, snapshot: date) -> pd.DataFrame:
-    """Leads created in the 90 days up to the snapshot: their outcome is still open."""
+def scoring_rows(
+    frame: pd.DataFrame, snapshot: date, closed_statuses: tuple[str, ...] | list[str]
+) -> pd.DataFrame:
+    """Leads sales can still act on: created in the 90 days up to the snapshot (their outcome is
+    open), neither converted nor in a closed status (MDP_ML__LEAD_CLOSED_STATUSES). Deleted
+    leads never reach the marts."""
     end = pd.Timestamp(snapshot + timedelta(days=1))
     start = pd.Timestamp(snapshot - timedelta(days=WINDOW_DAYS))
     created = frame["created_at"]
-    return frame[(created >= start) & (created < end)].reset_index(drop=True)
+    in_window = (created >= start) & (created < end)
+    closed = frame["is_converted"].fillna(False).astype(bool) | frame["lead_status"].isin(
+        list(closed_statuses)
+    )
+    return frame[in_window & ~closed].reset_index(drop=True)
 
 
 def feature_spec(frame: pd.DataFrame) -> FeatureSpec:

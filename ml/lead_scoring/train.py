@@ -33,13 +33,16 @@ def build_job(settings: Settings, snapshot: date | None = None) -> training.Trai
     )
 
 
-def train(settings: Settings, snapshot: date | None = None) -> list[training.TrainResult]:
-    """Train, log and register the lead model; returns its result."""
+def train(
+    settings: Settings, snapshot: date | None = None
+) -> list[training.TrainResult | training.SkippedTraining]:
+    """Train, log and register the lead model; returns its result (or why it was skipped)."""
     job = build_job(settings, snapshot)
     result = training.run(job, settings)
-    with mlflow.start_run(run_id=result.run_id):
-        tracking.log_table(
-            tier_table(result.split.test[features.LABEL], result.test_probability, settings.ml),
-            "evaluation/tiers.csv",
-        )
+    if isinstance(result, training.TrainResult):
+        with mlflow.start_run(run_id=result.run_id):
+            tracking.log_table(
+                tier_table(result.split.test[features.LABEL], result.test_probability, settings.ml),
+                "evaluation/tiers.csv",
+            )
     return [result]

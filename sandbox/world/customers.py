@@ -16,17 +16,17 @@ HISTORY_MONTHS = 3  # usage and cases simulated before the world starts (churn m
 FUTURE_MONTHS = 2  # simulated after the world ends so that 3-month churn truth is complete
 MIN_TENURE_MONTHS = 3  # minimum commitment: nobody churns in their first three months
 # True monthly churn hazard: log-odds from what Product_Usage__c, Case and the account show.
-CHURN_INTERCEPT = -3.5
-CHURN_TREND, CHURN_UTILISATION, CHURN_CASES = -1.3, -2.0, 0.25
+CHURN_INTERCEPT = -3.6
+CHURN_TREND, CHURN_UTILISATION, CHURN_CASES = -1.0, -4.0, 0.25
 CHURN_TENURE, CHURN_SEATS = -0.3, -0.1
 CHURN_PLAN = np.array([0.5, 0.0, -0.5])
 # Latent account health: AR(1) from month to month, never shown to the CRM; usage reveals it.
 HEALTH_MEAN = np.array([-0.2, 0.1, 0.3])  # by plan, before the grid's first month
-HEALTH_INITIAL_SD, HEALTH_PERSISTENCE, HEALTH_NOISE = 0.7, 0.85, 0.35
+HEALTH_INITIAL_SD, HEALTH_PERSISTENCE, HEALTH_NOISE = 0.7, 0.97, 0.2
 # Usage given health h: P(a seat is active) = sigmoid(ACTIVE_LOGIT[0] + ACTIVE_LOGIT[1] h),
 # events per active user = EVENTS_PER_ACTIVE_USER exp(EVENTS_HEALTH h),
 # support cases = CASE_RATE sqrt(seats) exp(CASES_HEALTH h).
-ACTIVE_LOGIT = (0.8, 1.3)
+ACTIVE_LOGIT = (0.8, 1.8)
 EVENTS_PER_ACTIVE_USER, EVENTS_HEALTH = 160.0, 0.25
 CASE_RATE, CASES_HEALTH = 0.12, -0.7
 GROW_RANGE, SHRINK_RANGE = (1.1, 1.5), (0.6, 0.9)  # seat multipliers of an expansion, contraction

@@ -10,15 +10,15 @@ from sandbox.world.stats import sigmoid
 from sandbox.world.vocab import COUNTRIES, INDUSTRIES, SENIORITIES
 
 # Log-odds of a prospect submitting a form in a session.
-LEAD_INTERCEPT = -5.8
+LEAD_INTERCEPT = -5.3
 LEAD_INTENT, LEAD_PRICING, LEAD_PRIOR_SESSIONS = 1.1, 1.5, 0.35
 # By channel code: paid social, paid search, organic search, direct, email, referral, org. social.
 LEAD_CHANNEL = np.array([-0.25, 0.55, 0.1, 0.3, 0.45, 0.1, -0.5])
 
 # Log-odds of a lead being won within 90 days, from what the CRM and GA4 show at lead time.
-WIN_INTERCEPT = -4.6
+WIN_INTERCEPT = -5.6
 WIN_CHANNEL = np.array([-0.6, 0.3, 0.15, 0.25, -0.15, 0.2, -0.4])
-WIN_SESSIONS, WIN_PRICING_VIEW, WIN_DAYS_SINCE_FIRST_VISIT = 0.6, 0.5, -0.15
+WIN_SESSIONS, WIN_PRICING_VIEW, WIN_DAYS_SINCE_FIRST_VISIT = 1.1, 1.0, -0.3
 _MAX_PRICING_VIEWS = 4
 _REFERENCE_EMPLOYEES = 400.0
 

@@ -58,21 +58,87 @@ def test_train_then_score_writes_reproducible_scores(ml_settings: Any, model: st
     )
 
 
-def test_lead_tiers_follow_the_configured_cut_offs(ml_settings: Any) -> None:
+def test_lead_scores_are_whole_percent_with_tiers_from_the_cut_offs(ml_settings: Any) -> None:
     CATALOG["lead_scoring"].run_train(ml_settings)
     CATALOG["lead_scoring"].run_score(ml_settings)
     scores = _table(ml_settings, "scores.lead_scores")
+    assert (scores["score"] == (scores["probability"] * 100).round().astype(int)).all()
+    assert scores["score"].between(0, 100).all()
     ml = ml_settings.ml
-    expected = scores["probability"].map(
-        lambda p: (
+    expected = scores["score"].map(
+        lambda score: (
             "Hot"
-            if p >= ml.lead_hot_threshold
+            if score >= 100 * ml.lead_hot_threshold
             else "Warm"
-            if p >= ml.lead_warm_threshold
+            if score >= 100 * ml.lead_warm_threshold
             else "Cold"
         )
     )
     assert (scores["tier"] == expected).all()
+
+
+def test_only_open_leads_are_scored(ml_settings: Any) -> None:
+    """Converted and disqualified leads (and deleted ones, which never reach the marts) get no
+    score: sales cannot act on them and Salesforce refuses writes to converted leads."""
+    from tests.ml.conftest import query
+
+    CATALOG["lead_scoring"].run_train(ml_settings)
+    CATALOG["lead_scoring"].run_score(ml_settings)
+    scored = query(
+        ml_settings,
+        """
+        select s.lead_id, l.lead_status, l.is_converted
+        from scores.lead_scores as s
+        left join marts.fct_leads as l using (lead_id)
+        """,
+    )
+    assert len(scored) > 0 and scored["lead_status"].notna().all()
+    assert not scored["is_converted"].any()
+    assert not scored["lead_status"].isin(ml_settings.ml.lead_closed_statuses).any()
+    # the filter is exercised: the scoring window holds closed leads that were left out
+    window = query(
+        ml_settings,
+        """
+        select count(*) as closed from marts.fct_leads
+        where (is_converted or lead_status in ('Converted', 'Disqualified'))
+            and created_at >= (select max(created_at) from marts.fct_leads) - interval 90 day
+        """,
+    )
+    assert int(window["closed"][0]) > 0
+
+
+def test_reasons_are_sentences_from_the_feature_definitions(ml_settings: Any) -> None:
+    for model in ("lead_scoring", "churn"):
+        CATALOG[model].run_train(ml_settings)
+        CATALOG[model].run_score(ml_settings)
+    leads = _table(ml_settings, "scores.lead_scores")
+    churn = _table(ml_settings, "scores.churn_scores")
+    reasons = pd.concat([leads[f"reason_{i}"] for i in (1, 2, 3)]).dropna()
+    reasons = pd.concat([reasons, *(churn[f"reason_{i}"].dropna() for i in (1, 2, 3))])
+    assert len(reasons) > 0
+    assert reasons.str.match(r"^[▲▼] [A-Z0-9~]").all()  # a mark, then a sentence
+    # never a column name or a raw log value
+    assert not reasons.str.contains(r"_|=|\(raises\)|log", regex=True).any()
+    assert set(churn["horizon"]) == {"1M", "3M"}
+    assert churn["risk_score"].between(0, 100).all()
+    assert set(churn["risk_level"]) <= {"High", "Medium", "Low"}
+
+
+def test_a_churn_horizon_without_a_champion_is_skipped_and_the_other_scores(
+    ml_settings: Any,
+) -> None:
+    from mlflow import MlflowClient
+
+    from ml.common.scoring import SkippedScoring
+
+    CATALOG["churn"].run_train(ml_settings)
+    MlflowClient().delete_registered_model_alias("mdp_churn_1m", "champion")
+    loads = CATALOG["churn"].run_score(ml_settings)
+    skipped = [load for load in loads if isinstance(load, SkippedScoring)]
+    assert len(skipped) == 1 and "1M churn risk (next 1 month) skipped" in skipped[0].reason
+    assert "mdp_churn_1m" in skipped[0].reason
+    churn = _table(ml_settings, "scores.churn_scores")
+    assert set(churn["horizon_months"]) == {3} and len(churn) > 0
 
 
 def test_unknown_model_is_a_named_error() -> None:
@@ -96,7 +162,19 @@ def test_the_dags_skip_a_model_whose_data_is_too_thin_and_say_why(tiny_settings:
     from dags.ml_score import score_model
     from dags.ml_train import train_model
 
-    with pytest.raises(AirflowSkipException, match=r"lead_scoring: .*more history"):
+    with pytest.raises(AirflowSkipException, match=r"mdp_lead_scoring skipped: .*history"):
         train_model.function("lead_scoring")
     with pytest.raises(AirflowSkipException, match="lead_scoring: "):
         score_model.function("lead_scoring")
+    # MLflow shows the skipped run as what it is, with the reason, not as FAILED
+    from mlflow import MlflowClient
+
+    from ml.common.tracking import experiment_name
+
+    experiment = MlflowClient().get_experiment_by_name(experiment_name("lead_scoring"))
+    (run,) = MlflowClient().search_runs([experiment.experiment_id])
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["mdp.outcome"] == "skipped"
+    assert "history" in run.data.tags["mdp.skip_reason"]
+    assert "mdp_lead_scoring skipped" in run.data.tags["mlflow.note.content"]
+    assert int(run.data.params["rows"]) > 0

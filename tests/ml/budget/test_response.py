@@ -11,7 +11,6 @@ import pytest
 
 from ml.budget.response import fit_response, geometric_adstock, hill
 
-TRUTH = Path("/work/main/.local/sandbox/worlds/small-seed42/truth")
 SMALL = Path("/work/mlbase/small.duckdb")
 
 
@@ -39,10 +38,11 @@ def test_fit_recovers_simulated_parameters() -> None:
 
 @pytest.fixture(scope="module")
 def world() -> tuple[pd.DataFrame, pd.DataFrame]:
-    if not TRUTH.exists():
-        pytest.skip("sandbox world small-seed42 not generated")
-    truth = pd.read_parquet(TRUTH / "response_curve_truth.parquet")
-    daily = pd.read_parquet(TRUTH / "media_daily_truth.parquet").sort_values("date")
+    from sandbox.world import WorldConfig, generate
+
+    generated = generate(WorldConfig(scale="small", seed=42))
+    truth = generated.truth["response_curve_truth"].to_pandas()
+    daily = generated.truth["media_daily_truth"].to_pandas().sort_values("date")
     return truth, daily
 
 

@@ -56,9 +56,11 @@ def test_churn_truth_is_consistent(small_world: World) -> None:
 def test_models_can_be_neither_trivial_nor_hopeless(small_world: World) -> None:
     auc = small_world.truth["model_truth"].to_pandas().set_index("target")["bayes_auc"]
     assert 0.80 <= auc["lead_won_90d"] <= 0.90
-    assert 0.75 <= auc["churn_month"] <= 0.85
-    # three months ahead is harder: the next two months' usage is not known yet
-    assert 0.65 <= auc["churn_3m"] < auc["churn_month"]
+    # usage-driven churn in B2B SaaS is well predicted, but never certain
+    assert 0.80 <= auc["churn_month"] <= 0.92
+    # three months ahead is harder: the next two months' usage is not known yet; it must still
+    # clear the promotion floor (MDP_ML__MIN_ROC_AUC 0.75) with room to spare
+    assert 0.78 <= auc["churn_3m"] < auc["churn_month"]
 
 
 def test_channel_ranking_is_well_separated(small_world: World) -> None:

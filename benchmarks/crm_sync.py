@@ -36,8 +36,13 @@ import pyarrow as pa
 
 
 def _scores(world: Any, path: Path) -> None:
-    """scores.lead_scores and scores.churn_scores (real columns) for every live lead/account."""
-    leads = [r["Id"] for r in world.tables["sf_lead"].to_pylist() if not r["IsDeleted"]]
+    """scores.lead_scores and scores.churn_scores (real columns) for every open lead and every
+    live account, both churn horizons."""
+    leads = [
+        r["Id"]
+        for r in world.tables["sf_lead"].to_pylist()
+        if not r["IsDeleted"] and not r["IsConverted"] and r["Status"] != "Disqualified"
+    ]
     accounts = [r["Id"] for r in world.tables["sf_account"].to_pylist() if not r["IsDeleted"]]
     rng = np.random.default_rng(0)
 
@@ -50,34 +55,38 @@ def _scores(world: Any, path: Path) -> None:
             "scored_at": pa.array([dt.datetime.now(dt.UTC)] * n, pa.timestamp("us", tz="UTC")),
         }
 
-    def frame(key: str, ids: list[str], level: str, name: str, **extra: Any) -> pa.Table:
+    def frame(
+        key: str, ids: list[str], name: str, levels: tuple[str, str], **extra: Any
+    ) -> pa.Table:
         p = rng.uniform(0, 1, len(ids))
+        score = np.rint(p * 100).astype(np.int64)
         return pa.table(
             {
                 key: ids,
                 **extra,
+                "score" if key == "lead_id" else "risk_score": score,
                 "probability": p,
-                level: np.where(
-                    p > 0.5,
-                    "Hot" if level == "tier" else "high",
-                    "Cold" if level == "tier" else "low",
-                ),
-                "reason_1": ["Form filled = demo_request (raises)"] * len(ids),
-                "reason_2": ["Seniority = director (raises)"] * len(ids),
-                "reason_3": ["Sessions with a pricing-page visit = 1 (lowers)"] * len(ids),
+                "tier" if key == "lead_id" else "risk_level": np.where(p > 0.5, *levels),
+                "reason_1": ["▲ Booked a demo"] * len(ids),
+                "reason_2": ["▲ Director-level contact"] * len(ids),
+                "reason_3": ["▼ Never viewed the pricing page"] * len(ids),
                 **provenance(len(ids), name),
             }
         )
 
     con = duckdb.connect(str(path))
     con.execute("create schema scores")
-    lead_table = frame("lead_id", leads, "tier", "mdp_lead_scoring")
-    churn_table = frame(
-        "account_id",
-        accounts,
-        "risk_level",
-        "mdp_churn_3m",
-        horizon_months=pa.array([3] * len(accounts), pa.int64()),
+    lead_table = frame("lead_id", leads, "mdp_lead_scoring", ("Hot", "Cold"))
+    churn_table = pa.concat_tables(
+        frame(
+            "account_id",
+            accounts,
+            f"mdp_churn_{months}m",
+            ("High", "Low"),
+            horizon_months=pa.array([months] * len(accounts), pa.int64()),
+            horizon=[f"{months}M"] * len(accounts),
+        )
+        for months in (1, 3)
     )
     for name, table in (("lead_scores", lead_table), ("churn_scores", churn_table)):
         con.register("t", table)
@@ -87,43 +96,21 @@ def _scores(world: Any, path: Path) -> None:
 
 
 def _rest_payloads(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """The same field values the sync sends, per record, for the REST loop."""
-    con = duckdb.connect(str(path), read_only=True)
-    leads = con.sql("select * from scores.lead_scores").to_arrow_table().to_pylist()
-    churn = con.sql("select * from scores.churn_scores").to_arrow_table().to_pylist()
-    con.close()
+    """The same field values the sync sends (read through the same mapping), per record and
+    mapped object, for the REST loop."""
+    from activation.crm.mapping import load_mapping
+    from activation.crm.values import read_source
+    from mdp.settings import load_settings
+    from mdp.warehouse import get_warehouse
 
-    def reasons(r: dict[str, Any]) -> str:
-        return "; ".join(x for x in (r["reason_1"], r["reason_2"], r["reason_3"]) if x)
-
-    stamp = lambda r: r["scored_at"].strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
-    return [
-        (
-            "Lead",
-            r["lead_id"],
-            {
-                "Lead_Score__c": r["probability"],
-                "Lead_Score_Tier__c": r["tier"],
-                "Lead_Score_Reasons__c": reasons(r),
-                "Lead_Score_Model_Version__c": r["model_version"],
-                "Lead_Score_Date__c": stamp(r),
-            },
-        )
-        for r in leads
-    ] + [
-        (
-            "Account",
-            r["account_id"],
-            {
-                "Churn_Risk__c": r["probability"],
-                "Churn_Risk_Level__c": r["risk_level"],
-                "Churn_Reasons__c": reasons(r),
-                "Churn_Model_Version__c": r["model_version"],
-                "Churn_Risk_Date__c": stamp(r),
-            },
-        )
-        for r in churn
-    ]
+    payloads: list[tuple[str, str, dict[str, Any]]] = []
+    settings = load_settings(duckdb_path=path)
+    with get_warehouse(settings) as warehouse:
+        for obj in load_mapping().for_target("salesforce"):
+            rows = read_source(warehouse, obj, "salesforce")
+            for key, values in (rows.records if rows else {}).items():
+                payloads.append((obj.crm_object("salesforce"), key, dict(values)))
+    return payloads
 
 
 def main() -> int:

@@ -158,6 +158,7 @@ def measure(scale: str, seed: int, home: Path) -> list[tuple[str, dict[str, Any]
 
     from ml.churn.train import train as train_churn
     from ml.common.errors import NotEnoughDataError
+    from ml.common.training import SkippedTraining
     from ml.lead_scoring.train import train as train_leads
 
     settings = get_settings()
@@ -167,34 +168,29 @@ def measure(scale: str, seed: int, home: Path) -> list[tuple[str, dict[str, Any]
     lead_rows = lead_truth.rename(columns={"won_90d": "truth_won_90d"})
     months = ["account_id", "month_start"]
     out: list[tuple[str, dict[str, Any] | str]] = []
+    targets = [
+        ("lead won 90d", lead_rows, ["lead_id"], "p_won_90d", LEAD_LABEL, None),
+        ("churn 1m", churn_truth, months, "p_churn_month", "churned_in_month", None),
+        (
+            "churn 3m",
+            churn_truth,
+            months,
+            "p_churn_3m_point_in_time",
+            CHURN_3M_LABEL,
+            "p_churn_3m",
+        ),
+    ]
     try:
-        (lead,) = train_leads(settings)
-        out.append(("lead won 90d", compare(lead, lead_rows, ["lead_id"], "p_won_90d", LEAD_LABEL)))
+        results = [*train_leads(settings), *train_churn(settings)]
     except NotEnoughDataError as error:
-        out.append(("lead won 90d", str(error)))
-    try:
-        churn_1m, churn_3m = train_churn(settings)
-        out.append(
-            (
-                "churn 1m",
-                compare(churn_1m, churn_truth, months, "p_churn_month", "churned_in_month"),
-            )
-        )
-        out.append(
-            (
-                "churn 3m",
-                compare(
-                    churn_3m,
-                    churn_truth,
-                    months,
-                    "p_churn_3m_point_in_time",
-                    CHURN_3M_LABEL,
-                    "p_churn_3m",
-                ),
-            )
-        )
-    except NotEnoughDataError as error:
-        out.append(("churn", str(error)))
+        return [("models", str(error))]
+    for (name, truth, keys, p_col, y_col, unreachable), result in zip(
+        targets, results, strict=True
+    ):
+        if isinstance(result, SkippedTraining):
+            out.append((name, result.reason))
+        else:
+            out.append((name, compare(result, truth, keys, p_col, y_col, unreachable)))
     return out
 
 

@@ -111,7 +111,9 @@ class SyncSettings(BaseModel):
     """CRM sync (reverse ETL) of the score tables (MDP_SYNC__<FIELD>)."""
 
     min_score_change: float = Field(
-        default=0.01, ge=0.0, description="A score moving less than this is not re-sent."
+        default=1.0,
+        ge=0.0,
+        description="A 0-100 score (lead score, churn risk) moving by fewer points is not re-sent.",
     )
     max_error_rate: float = Field(
         default=0.05, ge=0.0, le=1.0, description="Fail above this share of records not synced."

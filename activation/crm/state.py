@@ -233,3 +233,37 @@ def save_diffs(warehouse: Warehouse, rows: list[dict[str, object]]) -> None:
 def save_log(warehouse: Warehouse, row: dict[str, object]) -> None:
     """The run's audit row."""
     _merge(warehouse, LOG, [row], LOG_SCHEMA, ["run_id"])
+
+
+def holdings(warehouse: Warehouse) -> list[dict[str, object]]:
+    """Per CRM and mapped object: the records holding mdp's values now (what the last
+    successful writes left there), from the sync state."""
+    if not warehouse.table_exists(STATE):
+        return []
+    counts: dict[tuple[str, str, str], int] = {}
+    rows = warehouse.query(
+        f"select target, object, crm_object, values_json from {warehouse.qualified_name(STATE)}"
+    ).to_pylist()
+    for row in rows:
+        if any(v is not None for v in json.loads(str(row["values_json"])).values()):
+            key = (str(row["target"]), str(row["object"]), str(row["crm_object"]))
+            counts[key] = counts.get(key, 0) + 1
+    return [
+        {"target": t, "object": o, "crm_object": c, "records": n}
+        for (t, o, c), n in sorted(counts.items())
+    ]
+
+
+def last_runs(warehouse: Warehouse) -> list[dict[str, object]]:
+    """Each CRM's latest sync run (its audit row)."""
+    if not warehouse.table_exists(LOG):
+        return []
+    name = warehouse.qualified_name(LOG)
+    return warehouse.query(
+        f"""
+        select target, status, records_in_scope, sent, failed, error_rate, started_at
+        from {name} as log
+        where started_at = (select max(started_at) from {name} where target = log.target)
+        order by target
+        """
+    ).to_pylist()

@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -304,14 +304,9 @@ def _execute(
         result.status, result.message = "aborted", reason
         raise GuardrailError(reason, result)
     writing = [plan for plan in plans if plan.records]
-    # objects are written side by side when the CRM runs writes as server-side jobs (Salesforce
-    # Bulk), so their waits overlap; what went through is stored even when another object failed
-    workers = max(1, min(client.parallel_objects, len(writing)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(client.upsert, plan.obj, plan.records) for plan in writing]
-        wait(futures)
+    outcomes = _write(client, writing)
     failed = None
-    for plan, future in zip(writing, futures, strict=True):
+    for plan, future in zip(writing, outcomes, strict=True):
         if future.exception() is not None:
             failed = failed or future.exception()
             continue
@@ -327,6 +322,32 @@ def _execute(
             "see activation.sync_errors"
         )
         raise SyncErrorRateError(result.message)
+
+
+def _write(client: CrmClient, writing: list[ObjectPlan]) -> list[Future[WriteOutcome]]:
+    """Each plan's write, as a finished future (its outcome or its error), in plan order.
+
+    Different CRM objects are written side by side when the CRM runs writes as server-side
+    jobs (Salesforce Bulk), so their waits overlap; mapped objects of one CRM object (churn per
+    horizon and LTV on Account) go one after the other, as parallel jobs on the same records
+    would contend for their row locks."""
+    futures: list[Future[WriteOutcome]] = [Future() for _ in writing]
+    groups: dict[str, list[int]] = {}
+    for position, plan in enumerate(writing):
+        groups.setdefault(plan.crm_object, []).append(position)
+
+    def write_group(positions: list[int]) -> None:
+        for position in positions:
+            plan = writing[position]
+            try:
+                futures[position].set_result(client.upsert(plan.obj, plan.records))
+            except Exception as error:  # noqa: BLE001 - the caller raises it after the others
+                futures[position].set_exception(error)
+
+    workers = max(1, min(client.parallel_objects, len(groups)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        wait([pool.submit(write_group, positions) for positions in groups.values()])
+    return futures
 
 
 def _apply(

@@ -75,6 +75,40 @@ def table_counts(settings: Settings) -> list[tuple[str, int]]:
     return counts
 
 
+def crm_summary(settings: Settings, console: Console) -> None:
+    """What the CRMs hold from mdp after the run, per object, and how the last syncs went."""
+    from activation.crm.state import holdings, last_runs
+
+    with get_warehouse(settings) as warehouse:
+        held, runs = holdings(warehouse), last_runs(warehouse)
+        tiers = (
+            warehouse.query(
+                "select tier, count(*) as n from scores.lead_scores where feature_snapshot_date ="
+                " (select max(feature_snapshot_date) from scores.lead_scores) group by tier"
+            ).to_pylist()
+            if warehouse.table_exists("scores.lead_scores")
+            else []
+        )
+    if not held and not runs:
+        return
+    table = Table("CRM", "object", "records holding mdp's values", title="Scores in the CRMs")
+    for row in held:
+        table.add_row(
+            str(row["target"]), f"{row['crm_object']} ({row['object']})", f"{row['records']:,}"
+        )
+    console.print(table)
+    if tiers:
+        shown = ", ".join(
+            f"{r['n']:,} {r['tier']}" for r in sorted(tiers, key=lambda r: r["tier"] != "Hot")
+        )
+        console.print(f"  open leads scored: {shown}")
+    for run in runs:
+        console.print(
+            f"  last {run['target']} sync: {run['status']}, {run['sent']:,} sent, "
+            f"{run['failed']:,} failed (error rate {float(run['error_rate'] or 0):.1%})"
+        )
+
+
 #: mdp_meta.state key: which sandbox run the demo's warehouse holds the data of.
 DEMO_SANDBOX_KEY = "demo.sandbox"
 
@@ -112,6 +146,7 @@ def demo_summary(settings: Settings, console: Console, seconds: float) -> None:
     for name, rows in table_counts(settings):
         table.add_row(name, f"{rows:,}")
     console.print(table)
+    crm_summary(settings, console)
     where: list[tuple[str, Any]] = [
         ("Airflow UI (runs, logs)", "make airflow  → http://127.0.0.1:8080"),
         ("Warehouse (DuckDB)", settings.duckdb_file),

@@ -13,7 +13,7 @@ from sandbox.world.errors import WorldConfigError
 class ScalePreset:
     """How big a world is: traffic volume, number of campaigns, customers and sales reps."""
 
-    traffic: float  # multiplier on every daily session intensity ("small" = 1.0 ≈ 10k users)
+    traffic: float  # multiplier on every daily session intensity (1.0 ≈ 10k users a year)
     campaigns_per_platform: int
     base_customers: int  # customers already live on `start`
     sdrs: int

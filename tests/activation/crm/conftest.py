@@ -19,11 +19,31 @@ from sandbox.emulators.faults import FaultConfig
 SNAPSHOT = date(2025, 12, 31)
 OLD_SNAPSHOT = date(2025, 11, 30)
 SCORED_AT = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)
-REASONS = ("Form filled = demo_request (raises)", "Seniority = director (raises)", None)
+REASONS = ("▲ Booked a demo", "▲ Director-level contact", None)
+CLOSED = ("Converted", "Disqualified")
 
 
 def _live(world: Any, table: str) -> list[dict[str, Any]]:
     return [r for r in world.tables[table].to_pylist() if not r.get("IsDeleted")]
+
+
+def open_leads(world: Any) -> list[str]:
+    """Ids of the leads lead scoring scores: neither deleted, converted nor closed."""
+    return [
+        r["Id"]
+        for r in _live(world, "sf_lead")
+        if not r["IsConverted"] and r["Status"] not in CLOSED
+    ]
+
+
+def closed_leads(world: Any) -> dict[str, list[str]]:
+    """Ids of converted, disqualified and deleted leads (never scored, never sent)."""
+    rows = world.tables["sf_lead"].to_pylist()
+    return {
+        "converted": [r["Id"] for r in rows if r["IsConverted"] and not r["IsDeleted"]],
+        "disqualified": [r["Id"] for r in rows if r["Status"] == "Disqualified"],
+        "deleted": [r["Id"] for r in rows if r["IsDeleted"]],
+    }
 
 
 def _provenance(rows: int, name: str, version: str, snapshot: date) -> dict[str, Any]:
@@ -36,20 +56,22 @@ def _provenance(rows: int, name: str, version: str, snapshot: date) -> dict[str,
     }
 
 
-def lead_scores(world: Any, seed: int = 1) -> pa.Table:
-    """scores.lead_scores (real columns): every live lead at SNAPSHOT, and an older snapshot
+def lead_scores(world: Any, seed: int = 1, ids: list[str] | None = None) -> pa.Table:
+    """scores.lead_scores (real columns): every open lead at SNAPSHOT, and an older snapshot
     with other probabilities that the sync must ignore."""
-    ids = [r["Id"] for r in _live(world, "sf_lead")]
+    ids = open_leads(world) if ids is None else ids
     rng = np.random.default_rng(seed)
     tables = []
     for snapshot in (OLD_SNAPSHOT, SNAPSHOT):
         p = rng.uniform(0.0, 1.0, len(ids))
+        score = np.rint(p * 100).astype(np.int64)
         tables.append(
             pa.table(
                 {
-                    "lead_id": ids,
+                    "lead_id": pa.array(ids, pa.string()),
+                    "score": score,
                     "probability": p,
-                    "tier": np.where(p >= 0.3, "Hot", np.where(p >= 0.1, "Warm", "Cold")),
+                    "tier": np.where(score >= 30, "Hot", np.where(score >= 10, "Warm", "Cold")),
                     "reason_1": [REASONS[0]] * len(ids),
                     "reason_2": [REASONS[1]] * len(ids),
                     "reason_3": pa.array([REASONS[2]] * len(ids), pa.string()),
@@ -61,7 +83,7 @@ def lead_scores(world: Any, seed: int = 1) -> pa.Table:
 
 
 def churn_scores(world: Any, seed: int = 2) -> pa.Table:
-    """scores.churn_scores: every live account, horizons 1 and 3 (the mapping syncs 3)."""
+    """scores.churn_scores: every live account, horizons 1 and 3 (each synced to its fields)."""
     ids = [r["Id"] for r in _live(world, "sf_account")]
     rng = np.random.default_rng(seed)
     tables = []
@@ -72,11 +94,13 @@ def churn_scores(world: Any, seed: int = 2) -> pa.Table:
                 {
                     "account_id": ids,
                     "horizon_months": pa.array([horizon] * len(ids), pa.int64()),
+                    "horizon": [f"{horizon}M"] * len(ids),
+                    "risk_score": np.rint(p * 100).astype(np.int64),
                     "probability": p,
-                    "risk_level": np.where(p > 0.7, "high", np.where(p > 0.4, "medium", "low")),
-                    "reason_1": ["Support cases (90 days) = 6 (raises)"] * len(ids),
-                    "reason_2": ["Seat utilisation last month = 0.70 (lowers)"] * len(ids),
-                    "reason_3": ["Support cases (3 months) = 6 (raises)"] * len(ids),
+                    "risk_level": np.where(p > 0.7, "High", np.where(p > 0.4, "Medium", "Low")),
+                    "reason_1": ["▲ 6 support cases in the last 90 days"] * len(ids),
+                    "reason_2": ["▼ Used 70% of seats last month"] * len(ids),
+                    "reason_3": ["▲ Active users down 30% over 3 months"] * len(ids),
                     **_provenance(len(ids), f"mdp_churn_{horizon}m", "2", SNAPSHOT),
                 }
             )

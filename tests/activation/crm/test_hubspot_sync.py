@@ -23,7 +23,14 @@ def _settings(**sync: str) -> Any:
 def _contacts(connection: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """salesforceleadid → properties, read back with an independent client."""
     client = HubSpot(access_token=connection["password"], host=connection["host"])
-    names = ["salesforceleadid", "mdp_lead_score", "mdp_lead_tier", "mdp_lead_model_version"]
+    names = [
+        "salesforceleadid",
+        "mdp_lead_score",
+        "mdp_lead_tier",
+        "mdp_lead_model_version",
+        "mdp_lead_scored_at",
+        "mdp_lead_score_reasons",
+    ]
     return {
         r.properties["salesforceleadid"]: r.properties
         for r in client.crm.contacts.get_all(properties=names)
@@ -33,22 +40,29 @@ def _contacts(connection: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _companies(connection: dict[str, Any]) -> dict[str, dict[str, Any]]:
     client = HubSpot(access_token=connection["password"], host=connection["host"])
-    names = ["salesforceaccountid", "mdp_churn_risk", "mdp_churn_risk_level", "mdp_predicted_ltv"]
+    names = [
+        "salesforceaccountid",
+        *(f"mdp_churn_risk_{h}" for h in ("1m", "3m")),
+        *(f"mdp_churn_risk_level_{h}" for h in ("1m", "3m")),
+        *(f"mdp_churn_risk_scored_at_{h}" for h in ("1m", "3m")),
+        "mdp_predicted_ltv",
+        "mdp_ltv_scored_at",
+    ]
     return {
         r.properties["salesforceaccountid"]: r.properties
         for r in client.crm.companies.get_all(properties=names)
     }
 
 
-def _expected(path: Path) -> tuple[dict[str, tuple[float, str]], dict[str, tuple[float, str]]]:
+def _expected(path: Path) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
     leads = query(
         path,
         f"select * from scores.lead_scores where feature_snapshot_date = date '{SNAPSHOT}'",
     )
     churn = query(path, "select * from scores.churn_scores where horizon_months = 3")
     return (
-        {r["lead_id"]: (r["probability"], r["tier"]) for r in leads},
-        {r["account_id"]: (r["probability"], r["risk_level"]) for r in churn},
+        {r["lead_id"]: (r["score"], r["tier"]) for r in leads},
+        {r["account_id"]: (r["risk_score"], r["risk_level"]) for r in churn},
     )
 
 
@@ -59,7 +73,7 @@ def _lead_mismatches(contacts: dict[str, dict[str, Any]], leads: dict[str, Any])
         if key in leads
         and (
             props["mdp_lead_score"] is None
-            or float(props["mdp_lead_score"]) != leads[key][0]
+            or int(props["mdp_lead_score"]) != leads[key][0]
             or props["mdp_lead_tier"] != leads[key][1]
         )
     }
@@ -77,8 +91,12 @@ def test_sync_matches_contacts_and_companies_and_a_second_run_sends_nothing(
     # leads the portal does not hold (converted, no email) are skipped, never created
     assert first.skipped == len(set(leads) - set(contacts))
     assert {
-        k: (float(v["mdp_churn_risk"]), v["mdp_churn_risk_level"]) for k, v in companies.items()
+        k: (int(v["mdp_churn_risk_3m"]), v["mdp_churn_risk_level_3m"]) for k, v in companies.items()
     } == {k: v for k, v in accounts.items() if k in companies}
+    # every scored object carries its scoring time, in HubSpot too
+    assert all(v["mdp_churn_risk_scored_at_1m"] for v in companies.values())
+    assert all(contacts[k]["mdp_lead_scored_at"] for k in in_portal)
+    assert all(contacts[k]["mdp_lead_model_version"] == "mdp_lead_scoring v3" for k in in_portal)
     ltv = {
         r["customer_id"]: r["predicted_ltv"]
         for r in query(
@@ -87,7 +105,8 @@ def test_sync_matches_contacts_and_companies_and_a_second_run_sends_nothing(
     }
     assert {
         k: float(v["mdp_predicted_ltv"]) for k, v in companies.items() if v["mdp_predicted_ltv"]
-    } == ltv
+    } == {k: float(int(v + 0.5)) for k, v in ltv.items()}  # whole units
+    assert all(v["mdp_ltv_scored_at"] for v in companies.values() if v["mdp_predicted_ltv"])
     second = run_sync(_settings(), "hubspot")
     assert (second.sent, second.failed) == (0, 0)
     assert second.in_scope == first.in_scope == first.sent

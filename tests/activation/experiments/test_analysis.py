@@ -43,7 +43,7 @@ where e.variants = 1 group by all
 
 @pytest.fixture(scope="module")
 def small_world() -> Any:
-    """~10k users: enough for the planted sample-ratio mismatch to show (< 15 s)."""
+    """~40k users: enough for the planted sample-ratio mismatch to show."""
     from sandbox.world import WorldConfig, generate
 
     return generate(WorldConfig(scale="small", seed=42))

@@ -18,7 +18,7 @@ def tiny_world() -> World:
 
 @pytest.fixture(scope="session")
 def small_world() -> World:
-    """~10k users: enough leads and customer-months for statistical checks (< 1 s)."""
+    """~40k users: enough leads and customer-months for statistical checks (~3 s)."""
     return generate(WorldConfig(scale="small"))
 
 

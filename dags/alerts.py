@@ -3,9 +3,11 @@
 Evaluates the alert rules (low ROAS, CTR, spend without conversions, budget pacing, churn risk,
 hot leads not contacted) and the daily anomaly checks (spend, leads, revenue, CPA) on the
 latest day of the marts (activation/alerts). Every alert is recorded in `activation.alerts`;
-a new one is sent once to Slack (connection `mdp_slack_alerts`) and by e-mail when an SMTP
-connection is configured, and is closed when its condition clears. Runs whenever the marts it
-reads or the churn, lead or forecast scores are rebuilt; reruns never resend an open alert.
+the new ones are sent once, as one digest per run (most urgent first, hot leads grouped by
+owner with a link to the Salesforce record), to Slack (connection `mdp_slack_alerts`) and by
+e-mail when an SMTP connection is configured; an alert is closed when its condition clears.
+Runs whenever the marts it reads or the churn, lead or forecast scores are rebuilt; reruns
+never resend an open alert.
 """
 
 from __future__ import annotations

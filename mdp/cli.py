@@ -324,7 +324,7 @@ def alerts(
         "severity", "rule", "entity", "actual", "expected", title=f"Alerts {result.as_of}"
     )
     for alert in result.alerts:
-        table.add_row(alert.severity, alert.rule, alert.entity_name, alert.actual, alert.expected)
+        table.add_row(alert.severity, alert.rule, alert.entity, alert.actual, alert.expected)
     console.print(table)
     console.print(
         f"{result.opened} new, {result.held} still open, {result.resolved} resolved; "

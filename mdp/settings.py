@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -138,6 +139,10 @@ class SyncSettings(BaseModel):
     )
 
 
+#: A Slack member id (users U…, Enterprise Grid users W…), as `<@…>` mentions need it.
+SLACK_MEMBER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
 class AlertSettings(BaseModel):
     """Alert rules, anomaly detection and delivery (MDP_ALERTS__<FIELD>); defaults from the seed."""
 
@@ -163,6 +168,28 @@ class AlertSettings(BaseModel):
     )
     email_connection: str = Field(default="mdp_smtp", description="SMTP connection id.")
     email_to: list[str] = Field(default_factory=list, description="Alert e-mail recipients.")
+    slack_users: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Slack member id (U0123ABCD) per CRM owner, keyed by the owner's name or CRM user "
+            "id: the owner's hot leads in the alert digest mention them."
+        ),
+    )
+
+    @field_validator("slack_users")
+    @classmethod
+    def _slack_member_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [
+            f"{owner!r}: {member!r}"
+            for owner, member in value.items()
+            if not SLACK_MEMBER_ID.fullmatch(member)
+        ]
+        if bad:
+            raise ValueError(
+                f"not a Slack member id ({', '.join(bad)}); use the id from the person's "
+                "Slack profile (More > Copy member ID), e.g. U0123ABCD"
+            )
+        return value
 
 
 class ExperimentSettings(BaseModel):

@@ -14,6 +14,9 @@ from mdp.warehouse.sql import date_literal
 
 log = logging.getLogger(__name__)
 
+#: The rule whose alerts are grouped by the record owner who should act on them.
+HOT_LEAD_RULE = "hot_lead_not_contacted"
+
 
 def _window(settings: Settings, as_of: date) -> tuple[str, str]:
     first = as_of - timedelta(days=settings.alerts.window_days - 1)
@@ -141,6 +144,11 @@ def pacing_rule(warehouse: Warehouse, settings: Settings, as_of: date) -> list[A
     return alerts
 
 
+def _text(value: object) -> str:
+    """A nullable text column's value, "" when null."""
+    return value if isinstance(value, str) else ""
+
+
 def _latest_scores(warehouse: Warehouse, table: str) -> str | None:
     """The physical name of a score table, or None (logged) when it was never written."""
     if not warehouse.table_exists(table):
@@ -154,18 +162,20 @@ def churn_rule(warehouse: Warehouse, settings: Settings, as_of: date) -> list[Al
     table = _latest_scores(warehouse, "scores.churn_scores")
     if table is None:
         return []
+    customers = warehouse.qualified_name("marts.dim_customers")
     threshold = settings.ml.churn_levels(int(settings.alerts.churn_horizon_months))[1]
     horizon = int(settings.alerts.churn_horizon_months)
     sql = f"""
-        select account_id, probability, reason_1
-        from {table}
-        where horizon_months = {horizon}
-            and feature_snapshot_date = (
+        select scored.account_id, customers.account_name, scored.probability, scored.reason_1
+        from {table} as scored
+        left join {customers} as customers on scored.account_id = customers.account_id
+        where scored.horizon_months = {horizon}
+            and scored.feature_snapshot_date = (
                 select max(feature_snapshot_date) from {table}
                 where horizon_months = {horizon}
                     and feature_snapshot_date <= {date_literal(as_of)}
             )
-            and probability > {threshold}
+            and scored.probability > {threshold}
     """
     return [
         Alert(
@@ -174,11 +184,13 @@ def churn_rule(warehouse: Warehouse, settings: Settings, as_of: date) -> list[Al
             "crm",
             "account",
             str(row.account_id),
-            str(row.account_id),
+            _text(row.account_name) or str(row.account_id),
             f"churn probability ({horizon} months)",
             f"<= {threshold:.0%}",
             f"{row.probability:.0%}",
-            f"Plan a retention call; top driver: {row.reason_1}.",
+            # the reason reads "▲ <what raises the risk>": the sentence is the driver
+            f"Plan a retention call; top driver: {str(row.reason_1).lstrip('▲▼ ')}.",
+            score=round(float(row.probability) * 100),
         )
         for row in warehouse.query(sql).to_pandas().itertuples()
     ]
@@ -192,8 +204,8 @@ def hot_lead_rule(warehouse: Warehouse, settings: Settings, as_of: date) -> list
     leads = warehouse.qualified_name("marts.fct_leads")
     cutoff = as_of - timedelta(days=settings.alerts.hot_lead_days)
     sql = f"""
-        select leads.lead_id, leads.company_name, leads.owner_name, leads.created_date,
-            scored.probability
+        select leads.lead_id, leads.company_name, leads.owner_id, leads.owner_name,
+            leads.created_date, scored.probability
         from {scores} as scored
         inner join {leads} as leads on scored.lead_id = leads.lead_id
         where scored.tier = 'Hot'
@@ -203,21 +215,29 @@ def hot_lead_rule(warehouse: Warehouse, settings: Settings, as_of: date) -> list
             and coalesce(leads.mql_at, leads.created_date) <= {date_literal(cutoff)}
     """
     days = settings.alerts.hot_lead_days
-    return [
-        Alert(
-            "hot_lead_not_contacted",
-            "medium",
-            "crm",
-            "lead",
-            str(row.lead_id),
-            f"{row.company_name} (owner {row.owner_name})",
-            "days without sales activity",
-            f"contact within {days} days",
-            f"untouched since {row.created_date:%Y-%m-%d}",
-            f"Call now: hot lead (score {row.probability:.0%}).",
+    alerts = []
+    for row in warehouse.query(sql).to_pandas().itertuples():
+        score = round(float(row.probability) * 100)
+        untouched = (pd.Timestamp(as_of) - pd.Timestamp(row.created_date)).days
+        alerts.append(
+            Alert(
+                HOT_LEAD_RULE,
+                "medium",
+                "crm",
+                "lead",
+                str(row.lead_id),
+                _text(row.company_name) or str(row.lead_id),
+                "days without sales activity",
+                f"contact within {days} days",
+                f"untouched {untouched} day{'' if untouched == 1 else 's'} "
+                f"(since {row.created_date:%Y-%m-%d})",
+                f"Call now: hot lead, score {score}.",
+                owner_id=_text(row.owner_id),
+                owner_name=_text(row.owner_name),
+                score=score,
+            )
         )
-        for row in warehouse.query(sql).to_pandas().itertuples()
-    ]
+    return alerts
 
 
 RULES = (campaign_rules, ctr_rule, pacing_rule, churn_rule, hot_lead_rule)

@@ -59,3 +59,20 @@ def test_cli_bad_warehouse_exits_2_with_one_line() -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: invalid configuration: MDP_WAREHOUSE")
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_alert_slack_users_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "MDP_ALERTS__SLACK_USERS", '{"Jane Roe": "U0123ABCD", "0055f000000SAMBQAA": "W0456EFGH"}'
+    )
+    assert load_settings().alerts.slack_users == {
+        "Jane Roe": "U0123ABCD",
+        "0055f000000SAMBQAA": "W0456EFGH",
+    }
+    monkeypatch.setenv("MDP_ALERTS__SLACK_USERS", '{"Jane Roe": "@jane"}')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(
+        "invalid configuration: MDP_ALERTS__SLACK_USERS: Value error, not a Slack member id "
+        "('Jane Roe': '@jane')"
+    )

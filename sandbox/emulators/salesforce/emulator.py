@@ -72,6 +72,7 @@ class SalesforceEmulator:
             "extra": {
                 "refresh_token": self.client.refresh_token,
                 "token_url": f"{self._server.url}/services/oauth2/token",
+                "instance_url": self._server.url,
                 "api_version": API_VERSION,
                 "ca_bundle": ca_bundle,
             },

@@ -30,8 +30,12 @@ def test_robust_check_by_hand() -> None:
 def test_churn_and_hot_lead_rules(warehouse_copy: Any) -> None:
     with get_warehouse(warehouse_copy) as warehouse:
         leads = warehouse.query(
-            "select lead_id, lead_status, created_date, mql_at, is_converted from marts.fct_leads"
+            "select lead_id, lead_status, created_date, mql_at, is_converted, company_name, "
+            "owner_id, owner_name from marts.fct_leads"
         ).to_pandas()
+        customer = warehouse.query(
+            "select account_id, account_name from marts.dim_customers order by account_id limit 1"
+        ).to_pylist()[0]
         snapshot = pd.Timestamp(END).date()
         warehouse.merge(
             "scores.lead_scores",
@@ -49,18 +53,21 @@ def test_churn_and_hot_lead_rules(warehouse_copy: Any) -> None:
             "scores.churn_scores",
             pa.table(
                 {
-                    "account_id": ["A", "B", "C"],
-                    "horizon_months": [3, 3, 1],
-                    "probability": [0.9, 0.5, 0.95],
-                    "reason_1": ["cases", "usage", "cases"],
-                    "feature_snapshot_date": pa.array([snapshot] * 3, pa.date32()),
+                    "account_id": ["A", "B", "C", customer["account_id"]],
+                    "horizon_months": [3, 3, 1, 3],
+                    "probability": [0.9, 0.5, 0.95, 0.8],
+                    "reason_1": ["cases", "usage", "cases", "usage"],
+                    "feature_snapshot_date": pa.array([snapshot] * 4, pa.date32()),
                 }
             ),
             keys=["account_id", "horizon_months"],
         )
         churn = churn_rule(warehouse, warehouse_copy, END)
         hot = hot_lead_rule(warehouse, warehouse_copy, END)
-    assert [a.entity_id for a in churn] == ["A"]  # 3-month horizon, above 0.7
+    # 3-month horizon, above 0.7; named as in dim_customers (the id when it is not a customer)
+    assert sorted((a.entity_id, a.entity_name, a.score) for a in churn) == sorted(
+        [("A", "A", 90), (customer["account_id"], customer["account_name"], 80)]
+    )
     touched = pd.to_datetime(leads["mql_at"].fillna(leads["created_date"])).dt.date
     untouched = leads.loc[
         leads["lead_status"].isin(["Open", "MQL"])
@@ -68,6 +75,18 @@ def test_churn_and_hot_lead_rules(warehouse_copy: Any) -> None:
         & (touched <= END - timedelta(days=2))
     ]
     assert sorted(a.entity_id for a in hot) == sorted(untouched["lead_id"]) and len(hot) > 0
+    # each names its company and owner (who the digest groups it under), and its score 0-100
+    expected = untouched.set_index("lead_id")
+    for alert in hot:
+        lead = expected.loc[alert.entity_id]
+        assert (alert.entity_name, alert.owner_id, alert.owner_name, alert.score) == (
+            lead["company_name"],
+            lead["owner_id"],
+            lead["owner_name"],
+            50,
+        )
+        days = (END - pd.Timestamp(lead["created_date"]).date()).days
+        assert alert.actual == f"untouched {days} days (since {lead['created_date']:%Y-%m-%d})"
 
 
 def test_pacing_against_a_plan(warehouse_copy: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,20 +43,24 @@ def test_planted_alerts_fire_once_each_and_clear(
     first = run_alerts(warehouse_copy)
     assert first.as_of == tiny_world.config.end
     assert {a.condition_key for a in first.alerts} == planted
-    messages = received(sink)
-    assert len(messages) == len(planted) == first.notified
-    # each message names its own condition, once
-    keys = sorted(
-        k
-        for m in messages
-        for k in planted
-        if f"`{k}`" in m["payload"]["blocks"][0]["text"]["text"]
-    )
-    assert keys == sorted(planted)
+    [message] = received(sink)  # one digest for the run
+    assert first.notified == len(planted)
+    blocks = message["payload"]["blocks"]
+    assert blocks[0]["text"]["text"].startswith(f"{len(planted)} new alerts on {first.as_of}")
+    # one line per alert, naming its entity and its figure
+    lines = [
+        line
+        for block in blocks[1:]
+        for line in block["text"]["text"].splitlines()
+        if line.startswith("• ")
+    ]
+    assert len(lines) == len(planted)
+    for alert in first.alerts:
+        assert [line for line in lines if f"{alert.entity_name}" in line and alert.actual in line]
 
     second = run_alerts(warehouse_copy)
     assert (second.opened, second.held, second.notified) == (0, len(planted), 0)
-    assert len(received(sink)) == len(planted)
+    assert len(received(sink)) == 1
 
     with get_warehouse(warehouse_copy) as warehouse:
         rows = warehouse.query("select * from activation.alerts").to_pandas()

@@ -68,7 +68,8 @@ def field_sheet(mapping: Mapping) -> str:
         "lacks a picklist value. Make them read-only for people: mdp overwrites them.",
         "",
     ]
-    for target in TARGETS:
+    targets: tuple[Target, ...] = TARGETS  # type: ignore[assignment]
+    for target in targets:
         objects = mapping.for_target(target)
         if not objects:
             continue

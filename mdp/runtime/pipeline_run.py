@@ -105,7 +105,7 @@ def crm_summary(settings: Settings, console: Console) -> None:
     for run in runs:
         console.print(
             f"  last {run['target']} sync: {run['status']}, {run['sent']:,} sent, "
-            f"{run['failed']:,} failed (error rate {float(run['error_rate'] or 0):.1%})"
+            f"{run['failed']:,} failed (error rate {float(str(run['error_rate'] or 0)):.1%})"
         )
 
 

@@ -94,8 +94,9 @@ def features(currency: str) -> dict[str, Feature]:
             "Product events per active user last month",
             _unknown(
                 "No active users last month",
-                lambda v: f"{count(v, 'product event', 'product events')} per active user "
-                "last month",
+                lambda v: (
+                    f"{count(v, 'product event', 'product events')} per active user last month"
+                ),
             ),
         ),
         "previous_month_seats_used_ratio": Feature(

@@ -51,8 +51,8 @@ _DECLARED: dict[str, str] = {
     f"Title:string LeadSource:picklist OwnerId:reference {_SYSTEM}",
     "Account": "Id:id Name:string Type:picklist Industry:picklist NumberOfEmployees:int "
     "AnnualRevenue:currency BillingCountry:string Website:string OwnerId:reference "
-    "Customer_Since__c:date Plan__c:picklist Churn_Risk__c:double Churn_Risk_Date__c:datetime "
-    f"{_SYSTEM}",
+    "Customer_Since__c:date Plan__c:picklist Churn_Risk_3M__c:double "
+    f"Churn_Risk_Date_3M__c:datetime {_SYSTEM}",
     "Opportunity": "Id:id AccountId:reference Name:string Type:picklist StageName:picklist "
     "Amount:currency Probability:percent CloseDate:date IsClosed:boolean IsWon:boolean "
     "LeadSource:picklist CampaignId:reference OwnerId:reference MRR__c:currency "

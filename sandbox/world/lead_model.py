@@ -10,7 +10,7 @@ from sandbox.world.stats import sigmoid
 from sandbox.world.vocab import COUNTRIES, INDUSTRIES, SENIORITIES
 
 # Log-odds of a prospect submitting a form in a session.
-LEAD_INTERCEPT = -5.3
+LEAD_INTERCEPT = -5.6
 LEAD_INTENT, LEAD_PRICING, LEAD_PRIOR_SESSIONS = 1.1, 1.5, 0.35
 # By channel code: paid social, paid search, organic search, direct, email, referral, org. social.
 LEAD_CHANNEL = np.array([-0.25, 0.55, 0.1, 0.3, 0.45, 0.1, -0.5])

@@ -59,6 +59,7 @@ class PropertyDef:
     hubspot_defined: bool = True
     description: str = ""
     created_at: dt.datetime = PORTAL_CREATED
+    show_currency_symbol: bool | None = None  # number properties: show the portal currency
 
     def to_json(self) -> dict[str, Any]:
         stamp = iso(self.created_at)
@@ -88,6 +89,11 @@ class PropertyDef:
             "createdAt": stamp,
             "updatedAt": stamp,
             "archived": False,
+            **(
+                {"showCurrencySymbol": self.show_currency_symbol}
+                if self.show_currency_symbol is not None
+                else {}
+            ),
         }
 
 
@@ -145,33 +151,112 @@ _SCORES = "mdp_scores"
 
 
 def _score(
-    name: str, label: str, kind: str = "string", options: tuple[str, ...] = ()
+    name: str,
+    label: str,
+    description: str,
+    kind: str = "string",
+    options: tuple[str, ...] = (),
+    *,
+    multiline: bool = False,
+    currency: bool | None = None,
 ) -> PropertyDef:
     """A custom property the portal admin created for the platform's score write-back."""
-    field_type = {"number": "number", "enumeration": "select", "datetime": "date"}.get(kind, "text")
+    field_type = {"number": "number", "enumeration": "select", "datetime": "date"}.get(
+        kind, "textarea" if multiline else "text"
+    )
     return PropertyDef(
-        name, label, kind, field_type, _SCORES, options=options, hubspot_defined=False
+        name,
+        label,
+        kind,
+        field_type,
+        _SCORES,
+        options=options,
+        hubspot_defined=False,
+        description=description,
+        show_currency_symbol=currency,
     )
 
 
-#: Custom properties for the CRM sync (activation/crm/mapping.yml), when the emulator seeds them.
+def _churn(horizon: str, title: str) -> tuple[PropertyDef, ...]:
+    return (
+        _score(
+            f"mdp_churn_risk_{horizon}",
+            f"Churn risk ({title})",
+            f"Chance in percent (0-100) that this customer cancels in the {title}.",
+            "number",
+        ),
+        _score(
+            f"mdp_churn_risk_level_{horizon}",
+            f"Churn risk level ({title})",
+            "High, Medium or Low churn risk.",
+            "enumeration",
+            ("High", "Medium", "Low"),
+        ),
+        _score(
+            f"mdp_churn_risk_reasons_{horizon}",
+            f"Churn risk drivers ({title})",
+            "The three facts that moved the risk most, one per line.",
+            multiline=True,
+        ),
+        _score(
+            f"mdp_churn_risk_scored_at_{horizon}",
+            f"Churn risk scored at ({title})",
+            "When mdp computed the risk.",
+            "datetime",
+        ),
+        _score(
+            f"mdp_churn_risk_model_version_{horizon}",
+            f"Churn model ({title})",
+            "The model and version that computed the risk.",
+        ),
+    )
+
+
+#: Custom properties for the CRM sync (activation/crm/FIELDS.md), when the emulator seeds them.
 SCORE_PROPERTIES = {
     "contacts": (
-        _score("mdp_lead_score", "Lead score", "number"),
-        _score("mdp_lead_tier", "Lead tier", "enumeration", ("Hot", "Warm", "Cold")),
-        _score("mdp_lead_score_reasons", "Lead score reasons"),
-        _score("mdp_lead_model_version", "Lead score model version"),
-        _score("mdp_lead_scored_at", "Lead scored at", "datetime"),
+        _score(
+            "mdp_lead_score",
+            "Lead score",
+            "Chance in percent (0-100) that this lead becomes a closed-won deal within 90 days "
+            "of its creation, from mdp's lead scoring model.",
+            "number",
+        ),
+        _score(
+            "mdp_lead_tier",
+            "Lead tier",
+            "Hot, Warm or Cold: call Hot leads first.",
+            "enumeration",
+            ("Hot", "Warm", "Cold"),
+        ),
+        _score(
+            "mdp_lead_score_reasons",
+            "Why this lead score",
+            "The three facts that moved the score most, one per line.",
+            multiline=True,
+        ),
+        _score("mdp_lead_scored_at", "Lead scored at", "When mdp computed the score.", "datetime"),
+        _score(
+            "mdp_lead_model_version",
+            "Lead score model",
+            "The model and version that computed the score.",
+        ),
     ),
     "companies": (
-        _score("mdp_churn_risk", "Churn risk", "number"),
+        *_churn("1m", "next month"),
+        *_churn("3m", "next 3 months"),
         _score(
-            "mdp_churn_risk_level", "Churn risk level", "enumeration", ("low", "medium", "high")
+            "mdp_predicted_ltv",
+            "Predicted 12-month value",
+            "Expected value of this customer over the next 12 months, in the portal's currency, "
+            "rounded.",
+            "number",
+            currency=True,
         ),
-        _score("mdp_churn_reasons", "Churn risk reasons"),
-        _score("mdp_churn_model_version", "Churn model version"),
-        _score("mdp_predicted_ltv", "Predicted LTV", "number"),
-        _score("mdp_ltv_model_version", "LTV model version"),
+        _score(
+            "mdp_ltv_scored_at", "Predicted value computed at", "When mdp computed it.", "datetime"
+        ),
+        _score("mdp_ltv_model_version", "Value model", "The model that computed the value."),
     ),
 }
 #: What a read returns when the caller names no properties (as the real API does).

@@ -14,6 +14,7 @@ from sandbox.emulators.tls import ensure_certificate
 from .app import OrgLimits, SalesforceApp
 from .auth import OAuthClient, Sessions
 from .org_data import WRITEBACK_FIELDS, org_tables
+from .schema import FieldSpec
 from .store import Store
 
 API_VERSION = "59.0"
@@ -36,7 +37,7 @@ class SalesforceEmulator:
         batch_size: int = 2000,
         session_seconds: float = 7200.0,
         daily_requests: int = 15_000,
-        extra_fields: Mapping[str, Mapping[str, str]] = WRITEBACK_FIELDS,
+        extra_fields: Mapping[str, Mapping[str, str | FieldSpec]] = WRITEBACK_FIELDS,
         client: OAuthClient = SANDBOX_CLIENT,
     ) -> None:
         self.limits = OrgLimits(batch_size, daily_requests)
@@ -48,8 +49,10 @@ class SalesforceEmulator:
 
     def start(self, world: Any, faults: FaultConfig, home: Path) -> EmulatorInfo:
         injector = FaultInjector(faults, self.name)
-        tables, external = org_tables(world.tables, self.extra_fields, injector.has("schema_drift"))
-        store = Store.from_arrow(tables, external)
+        tables, external, defined = org_tables(
+            world.tables, self.extra_fields, injector.has("schema_drift")
+        )
+        store = Store.from_arrow(tables, external, defined)
         sessions = Sessions(self.client, self.session_seconds)
         self.app = SalesforceApp(store, sessions, injector, self.limits)
         cert = ensure_certificate(home / "tls")

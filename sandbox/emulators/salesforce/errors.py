@@ -8,14 +8,20 @@ from typing import Any
 class ApiError(Exception):
     """An error the emulator answers with, shaped like Salesforce's JSON error array."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, fields: list[str] | None = None
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.fields = fields
 
     def body(self) -> list[dict[str, Any]]:
-        return [{"message": self.message, "errorCode": self.code}]
+        error: dict[str, Any] = {"message": self.message, "errorCode": self.code}
+        if self.fields is not None:  # record-level errors name the fields (maybe none)
+            error["fields"] = self.fields
+        return [error]
 
 
 def soql_error(code: str, query: str, column: int, detail: str) -> ApiError:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pyarrow as pa
 
-from .schema import is_external_id
+from .schema import FieldSpec, is_external_id
 
 #: World table → sObject API name.
 SOBJECTS = {
@@ -32,37 +32,132 @@ FIELD_TYPES = {
     "date": pa.date32(),
     "datetime": pa.timestamp("ms", tz="UTC"),
 }
-#: Fields the activation layer writes back (lead and churn scores), empty until written.
-WRITEBACK_FIELDS: dict[str, dict[str, str]] = {
+
+
+def _number(name: str, label: str, help_text: str, kind: str = "double") -> FieldSpec:
+    precision, scale = (16, 0) if kind == "currency" else (3, 0)
+    return FieldSpec(
+        name, kind, precision=precision, scale=scale, field_label=label, help_text=help_text
+    )
+
+
+def _picklist(name: str, label: str, values: tuple[str, ...], help_text: str) -> FieldSpec:
+    return FieldSpec(
+        name, "picklist", picklist=values, restricted=True, field_label=label, help_text=help_text
+    )
+
+
+def _text(name: str, label: str, help_text: str, kind: str = "string") -> FieldSpec:
+    length = 1000 if kind == "textarea" else 80
+    return FieldSpec(name, kind, length=length, field_label=label, help_text=help_text)
+
+
+def _when(name: str, label: str, what: str) -> FieldSpec:
+    return FieldSpec(name, "datetime", field_label=label, help_text=f"When mdp computed {what}.")
+
+
+def _churn_fields(horizon: str, title: str) -> tuple[FieldSpec, ...]:
+    return (
+        _number(
+            f"Churn_Risk_{horizon}__c",
+            f"Churn Risk ({title})",
+            f"Chance in percent (0-100) that this customer cancels in the {title}, from mdp's "
+            "churn model.",
+        ),
+        _picklist(
+            f"Churn_Risk_Level_{horizon}__c",
+            f"Churn Risk Level ({title})",
+            ("High", "Medium", "Low"),
+            "High, Medium or Low churn risk.",
+        ),
+        _text(
+            f"Churn_Risk_Reasons_{horizon}__c",
+            f"Churn Risk Drivers ({title})",
+            "The three facts that moved the risk most, one per line.",
+            "textarea",
+        ),
+        _when(f"Churn_Risk_Date_{horizon}__c", f"Churn Risk Scored At ({title})", "the risk"),
+        _text(
+            f"Churn_Risk_Model_Version_{horizon}__c",
+            f"Churn Model ({title})",
+            "The model and version that computed the risk.",
+        ),
+    )
+
+
+#: Fields the org's admin created for the activation layer's write-back (the field sheet,
+#: activation/crm/FIELDS.md), empty until written; described as Salesforce describes them.
+WRITEBACK_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "Lead": {
-        "Lead_Score__c": "double",
-        "Lead_Score_Date__c": "datetime",
-        "Lead_Score_Tier__c": "string",
-        "Lead_Score_Reasons__c": "string",
-        "Lead_Score_Model_Version__c": "string",
+        f.name: f
+        for f in (
+            _number(
+                "Lead_Score__c",
+                "Lead Score",
+                "Chance in percent (0-100) that this lead becomes a closed-won deal within 90 "
+                "days of its creation, from mdp's lead scoring model.",
+            ),
+            _picklist(
+                "Lead_Score_Tier__c",
+                "Lead Tier",
+                ("Hot", "Warm", "Cold"),
+                "Hot, Warm or Cold: call Hot leads first.",
+            ),
+            _text(
+                "Lead_Score_Reasons__c",
+                "Why This Score",
+                "The three facts that moved the score most, one per line.",
+                "textarea",
+            ),
+            _when("Lead_Score_Date__c", "Lead Scored At", "the score"),
+            _text(
+                "Lead_Score_Model_Version__c",
+                "Lead Score Model",
+                "The model and version that computed the score.",
+            ),
+        )
     },
     "Account": {
-        "Churn_Risk__c": "double",
-        "Churn_Risk_Date__c": "datetime",
-        "Churn_Risk_Level__c": "string",
-        "Churn_Reasons__c": "string",
-        "Churn_Model_Version__c": "string",
-        "Predicted_LTV__c": "double",
-        "LTV_Model_Version__c": "string",
+        f.name: f
+        for f in (
+            *_churn_fields("1M", "next month"),
+            *_churn_fields("3M", "next 3 months"),
+            _number(
+                "Predicted_LTV__c",
+                "Predicted 12-Month Value",
+                "Expected value of this customer over the next 12 months, in the org "
+                "currency, rounded.",
+                "currency",
+            ),
+            _when("Predicted_LTV_Date__c", "Predicted Value Computed At", "the value"),
+            _text("LTV_Model_Version__c", "Value Model", "The model that computed the value."),
+        )
     },
+}
+#: Arrow type of an empty column for an admin-defined field.
+_ARROW_TYPES = {
+    "double": pa.float64(),
+    "currency": pa.float64(),
+    "percent": pa.float64(),
+    "int": pa.int64(),
+    "boolean": pa.bool_(),
+    "datetime": pa.timestamp("ms", tz="UTC"),
+    "date": pa.date32(),
 }
 DRIFT_SUFFIX = "_v2__c"
 
 
 def org_tables(
     world_tables: Mapping[str, pa.Table],
-    extra_fields: Mapping[str, Mapping[str, str]],
+    extra_fields: Mapping[str, Mapping[str, str | FieldSpec]],
     drift: bool,
-) -> tuple[dict[str, pa.Table], dict[str, frozenset[str]]]:
-    """sObject → table, and sObject → external-id fields declared through `extra_fields`.
-    Drift only renames fields of the world, never the added ones."""
+) -> tuple[dict[str, pa.Table], dict[str, frozenset[str]], dict[str, dict[str, FieldSpec]]]:
+    """sObject → table, sObject → external-id fields declared through `extra_fields`, and
+    sObject → the fields given with full metadata (a FieldSpec instead of a kind). Drift only
+    renames fields of the world, never the added ones."""
     tables: dict[str, pa.Table] = {}
     external: dict[str, frozenset[str]] = {}
+    defined: dict[str, dict[str, FieldSpec]] = {}
     for table_name, sobject in SOBJECTS.items():
         if table_name not in world_tables:
             continue
@@ -70,11 +165,17 @@ def org_tables(
         table = drifted(table) if drift else table
         fields = extra_fields.get(sobject, {})
         for name, kind in fields.items():
+            arrow = (
+                _ARROW_TYPES.get(kind.type, pa.string())
+                if isinstance(kind, FieldSpec)
+                else FIELD_TYPES[kind]
+            )
             if name not in table.column_names:
-                table = table.append_column(name, pa.nulls(table.num_rows, FIELD_TYPES[kind]))
+                table = table.append_column(name, pa.nulls(table.num_rows, arrow))
         external[sobject] = frozenset(n for n, kind in fields.items() if kind == "external_id")
+        defined[sobject] = {n: k for n, k in fields.items() if isinstance(k, FieldSpec)}
         tables[sobject] = table
-    return tables, external
+    return tables, external, defined
 
 
 def drift_target(table: pa.Table) -> str | None:

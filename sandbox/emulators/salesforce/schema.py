@@ -79,17 +79,42 @@ class FieldSpec:
     external_id: bool = False
     reference_to: tuple[str, ...] = ()
     picklist: tuple[str, ...] = ()
+    # what an admin set when creating the field (None: the type's default)
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    restricted: bool = False  # a restricted picklist refuses values it does not list
+    help_text: str | None = None
+    field_label: str | None = None
 
     @property
     def custom(self) -> bool:
         return self.name.endswith("__c")
 
+    @property
+    def max_length(self) -> int:
+        return self.length if self.length is not None else _LENGTH.get(self.type, 0)
+
+    @property
+    def number_precision(self) -> int:
+        numeric = self.type in NUMBER_TYPES and self.type != "int"
+        return self.precision if self.precision is not None else 18 if numeric else 0
+
+    @property
+    def number_scale(self) -> int:
+        if self.scale is not None:
+            return self.scale
+        return 2 if self.type in ("currency", "percent") else 0
+
+    @property
+    def label(self) -> str:
+        return self.field_label or label(self.name)
+
     def describe(self) -> dict[str, Any]:
-        length = _LENGTH.get(self.type, 0)
-        numeric = self.type in NUMBER_TYPES
+        length = self.max_length
         return {
             "name": self.name,
-            "label": label(self.name),
+            "label": self.label,
             "type": self.type,
             "soapType": _SOAP_TYPE.get(self.type, "xsd:string"),
             "custom": self.custom,
@@ -101,8 +126,8 @@ class FieldSpec:
             "unique": self.external_id,
             "length": length,
             "byteLength": length * 3,
-            "precision": 18 if numeric and self.type != "int" else 0,
-            "scale": 2 if self.type in ("currency", "percent") else 0,
+            "precision": self.number_precision,
+            "scale": self.number_scale,
             "digits": 9 if self.type == "int" else 0,
             "referenceTo": list(self.reference_to),
             "relationshipName": _relationship(self.name) if self.reference_to else None,
@@ -118,6 +143,9 @@ class FieldSpec:
             "groupable": self.type not in ("textarea", "datetime", "double", "currency"),
             "autoNumber": False,
             "caseSensitive": False,
+            "restrictedPicklist": self.restricted,
+            "inlineHelpText": self.help_text,
+            "extraTypeInfo": "plaintextarea" if self.type == "textarea" else None,
         }
 
 
@@ -188,13 +216,20 @@ def _relationship(name: str) -> str:
 
 
 def schema_for(
-    sobject: str, table: pa.Table, external_ids: frozenset[str] = frozenset()
+    sobject: str,
+    table: pa.Table,
+    external_ids: frozenset[str] = frozenset(),
+    defined: dict[str, FieldSpec] | None = None,
 ) -> ObjectSchema:
     """Infer describe metadata from a world table; system fields are added when missing.
-    `external_ids` marks text fields as external ids beyond the *External_Id__c naming rule."""
+    `external_ids` marks text fields as external ids beyond the *External_Id__c naming rule;
+    `defined` are fields an admin created with explicit metadata (type, length, picklist)."""
     fields = {name: _field(sobject, name, table.column(name)) for name in table.column_names}
     for name in external_ids & fields.keys():
         fields[name] = FieldSpec(name, "string", writable=True, external_id=True)
+    for name, spec in (defined or {}).items():
+        if name in fields:
+            fields[name] = spec
     fields.setdefault("IsDeleted", FieldSpec("IsDeleted", "boolean", writable=False))
     return ObjectSchema(sobject, fields)
 

@@ -7,7 +7,7 @@ from typing import Any
 from .errors import ApiError, not_found
 from .store import SObjectTable, Store
 from .values import from_json, to_json
-from .writes import RowError, Writer
+from .writes import RowError, Writer, check_updatable
 
 MAX_COLLECTION = 200
 _ROLLED_BACK = RowError(
@@ -72,7 +72,7 @@ class SObjectsService:
             try:
                 Writer(self.store, table, "update", "Id").write(values)
             except RowError as error:
-                raise ApiError(400, error.code, error.message) from error
+                raise ApiError(400, error.code, error.message, list(error.fields)) from error
 
     def update_collection(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         """PATCH composite/sobjects: up to 200 records by Id, optionally all-or-none."""
@@ -104,12 +104,13 @@ class SObjectsService:
         position = table.index.get(str(record_id))
         if position is None:
             return RowError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-        if table.rows[position]["IsDeleted"]:
-            return RowError("ENTITY_IS_DELETED", "entity is deleted")
         fields = {k: v for k, v in record.items() if k not in ("attributes", "id")}
         try:
+            check_updatable(table, table.rows[position])
             values = _typed(table, {**fields, "Id": record_id}, strict=False)
-            Writer(self.store, table, "update", "Id").check_writable(values)
+            writer = Writer(self.store, table, "update", "Id")
+            writer.check_writable(values)
+            values = writer.checked_values(values)
         except (RowError, ApiError) as error:
             return error if isinstance(error, RowError) else RowError(error.code, error.message)
         return table, values

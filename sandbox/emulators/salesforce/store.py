@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from sandbox.world.ids import SF_PREFIX, salesforce_ids
 
-from .schema import ObjectSchema, schema_for
+from .schema import FieldSpec, ObjectSchema, schema_for
 
 #: First sequence number of records created through the API (far above the world's Ids).
 _FIRST_NEW_ID = 900_000_000
@@ -65,13 +65,17 @@ class Store:
 
     @classmethod
     def from_arrow(
-        cls, tables: dict[str, pa.Table], external_ids: dict[str, frozenset[str]] | None = None
+        cls,
+        tables: dict[str, pa.Table],
+        external_ids: dict[str, frozenset[str]] | None = None,
+        defined: dict[str, dict[str, FieldSpec]] | None = None,
     ) -> Store:
-        """sObject name → Arrow table (columns named as Salesforce API fields)."""
-        external = external_ids or {}
+        """sObject name → Arrow table (columns named as Salesforce API fields); `defined`: the
+        fields an admin created with explicit metadata, per sObject."""
+        external, metadata = external_ids or {}, defined or {}
         return cls(
             {
-                name: _load(name, table, external.get(name, frozenset()))
+                name: _load(name, table, external.get(name, frozenset()), metadata.get(name))
                 for name, table in tables.items()
             }
         )
@@ -96,8 +100,13 @@ class Store:
             return self._last_stamp
 
 
-def _load(name: str, table: pa.Table, external_ids: frozenset[str]) -> SObjectTable:
-    schema = schema_for(name, table, external_ids)
+def _load(
+    name: str,
+    table: pa.Table,
+    external_ids: frozenset[str],
+    defined: dict[str, FieldSpec] | None = None,
+) -> SObjectTable:
+    schema = schema_for(name, table, external_ids, defined)
     rows = table.to_pylist()
     for row in rows:
         row.setdefault("IsDeleted", False)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .auth import INTEGRATION_USER_ID
-from .schema import FieldSpec
+from .schema import NUMBER_TYPES, STRING_TYPES, FieldSpec
 from .store import SObjectTable, Store
 from .values import UNCHANGED
 
@@ -50,13 +51,39 @@ class Writer:
         position = self._target(values)
         if self.operation in ("delete", "hardDelete"):
             return self._delete(position)
+        values = self.checked_values(values)
         if position is None:
             return self._insert(values)
         row = self.table.rows[position]
-        if row["IsDeleted"]:
-            raise RowError("ENTITY_IS_DELETED", "entity is deleted")
+        check_updatable(self.table, row)
         self._assign(row, values)
         return Outcome(row["Id"], False)
+
+    def checked_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The values as the org stores them (numbers rounded half up to the field's scale),
+        or RowError where a field's metadata refuses one: a value a restricted picklist does
+        not list, more whole digits than the number field holds, text longer than the field."""
+        out = dict(values)
+        for name, value in values.items():
+            spec = self.table.schema.fields[name]
+            if value is None or value is UNCHANGED:
+                continue
+            if spec.type == "picklist" and spec.restricted and value not in spec.picklist:
+                raise RowError(
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    f"{spec.label}: bad value for restricted picklist field: {value}",
+                    (name,),
+                )
+            if spec.type in NUMBER_TYPES and spec.type != "int":
+                out[name] = _number(spec, float(value))
+            if spec.type in STRING_TYPES and len(str(value)) > spec.max_length:
+                raise RowError(
+                    "STRING_TOO_LONG",
+                    f"{spec.label}: data value too large: {str(value)[:40]} "
+                    f"(max length={spec.max_length})",
+                    (name,),
+                )
+        return out
 
     def check_writable(self, values: dict[str, Any]) -> None:
         fields = self.table.schema.fields
@@ -141,6 +168,29 @@ class Writer:
             row["IsDeleted"] = True
             self._touch(row, self.store.stamp())
         return Outcome(row["Id"], False)
+
+
+def check_updatable(table: SObjectTable, row: dict[str, Any]) -> None:
+    """RowError when the org refuses any update of this record: deleted, or a converted lead
+    (conversion makes a lead read-only)."""
+    if row["IsDeleted"]:
+        raise RowError("ENTITY_IS_DELETED", "entity is deleted")
+    if table.schema.name == "Lead" and row.get("IsConverted"):
+        raise RowError("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead")
+
+
+def _number(spec: FieldSpec, value: float) -> float:
+    """Rounded half up to the field's scale; NUMBER_OUTSIDE_VALID_RANGE beyond its digits."""
+    step = Decimal(1).scaleb(-spec.number_scale)
+    rounded = Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP)
+    whole_digits = spec.number_precision - spec.number_scale
+    if abs(rounded) >= Decimal(10) ** whole_digits:
+        raise RowError(
+            "NUMBER_OUTSIDE_VALID_RANGE",
+            f"{spec.label}: value outside of valid range on numeric field: {value}",
+            (spec.name,),
+        )
+    return float(rounded)
 
 
 def _default(spec: FieldSpec) -> Any:

@@ -55,7 +55,7 @@ def test_churn_and_hot_lead_rules(warehouse_copy: Any) -> None:
                 {
                     "account_id": ["A", "B", "C", customer["account_id"]],
                     "horizon_months": [3, 3, 1, 3],
-                    "probability": [0.9, 0.5, 0.95, 0.8],
+                    "probability": [0.9, 0.3, 0.95, 0.8],
                     "reason_1": ["cases", "usage", "cases", "usage"],
                     "feature_snapshot_date": pa.array([snapshot] * 4, pa.date32()),
                 }
@@ -64,7 +64,8 @@ def test_churn_and_hot_lead_rules(warehouse_copy: Any) -> None:
         )
         churn = churn_rule(warehouse, warehouse_copy, END)
         hot = hot_lead_rule(warehouse, warehouse_copy, END)
-    # 3-month horizon, above 0.7; named as in dim_customers (the id when it is not a customer)
+    # 3-month horizon, above its High cut-off (0.35); named as in dim_customers (the id when
+    # it is not a customer)
     assert sorted((a.entity_id, a.entity_name, a.score) for a in churn) == sorted(
         [("A", "A", 90), (customer["account_id"], customer["account_name"], 80)]
     )

@@ -85,12 +85,13 @@ def test_first_order_markov_only_ties_the_top_two_at_medium_scale(
     medium: tuple[pd.DataFrame, pd.Series],
 ) -> None:
     # order 1 forgets that direct visits come back after earlier ones: direct and organic
-    # search (truth 1113 vs 780 leads) land within 0.5% of each other; the rest is in order
+    # search (truth about 1,230 vs 880 leads) land within 2% of each other, sometimes in the
+    # wrong order; the rest is in order
     journeys, truth = medium
     effects = paths(journeys["path"], journeys["conversions"], journeys["nulls"]).removal_effects
     agreement = rank_agreement(effects, truth)
     assert set(agreement.misordered) <= {("direct", "organic_search")}
-    assert effects["direct"] == pytest.approx(effects["organic_search"], rel=0.01)
+    assert effects["direct"] == pytest.approx(effects["organic_search"], rel=0.03)
 
 
 def test_at_small_scale_every_misordered_pair_is_within_bootstrap_noise() -> None:

@@ -433,3 +433,30 @@ def test_fault_sequences_replay_for_the_same_seed(tmp_path: Path) -> None:
     first = statuses()
     assert first == statuses()
     assert {200, 401} <= set(first) and set(first) & {502, 503}
+
+
+def test_the_score_properties_an_admin_created_are_listed_with_their_types(
+    tmp_path: Path,
+) -> None:
+    emulator = HubSpotEmulator(score_properties=True)
+    info = emulator.start(_world(), FaultConfig(), tmp_path)
+    try:
+        client = HubSpot(access_token=ACCESS_TOKEN, host=info.connections["mdp_hubspot"]["host"])
+        contacts = {p.name: p for p in client.crm.properties.core_api.get_all("contacts").results}
+        companies = {p.name: p for p in client.crm.properties.core_api.get_all("companies").results}
+    finally:
+        emulator.stop()
+    score = contacts["mdp_lead_score"]
+    assert (score.type, score.field_type) == ("number", "number") and score.description
+    assert [o.value for o in contacts["mdp_lead_tier"].options] == ["Hot", "Warm", "Cold"]
+    assert contacts["mdp_lead_score_reasons"].field_type == "textarea"
+    assert (contacts["mdp_lead_scored_at"].type, contacts["mdp_lead_scored_at"].field_type) == (
+        "datetime",
+        "date",
+    )
+    for horizon in ("1m", "3m"):
+        level = companies[f"mdp_churn_risk_level_{horizon}"]
+        assert [o.value for o in level.options] == ["High", "Medium", "Low"]
+        assert companies[f"mdp_churn_risk_scored_at_{horizon}"].type == "datetime"
+    assert companies["mdp_predicted_ltv"].show_currency_symbol is True
+    assert companies["mdp_ltv_scored_at"].type == "datetime"

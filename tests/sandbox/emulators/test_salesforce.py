@@ -318,15 +318,20 @@ def test_sessions_expire_after_their_lifetime(start_org: Any) -> None:
 # --- writes --------------------------------------------------------------------------------
 
 
+def _open_leads(world: World) -> list[dict[str, Any]]:
+    """Leads an API may update: neither deleted nor converted (conversion makes them read-only)."""
+    return [r for r in _live(world, "sf_lead").to_pylist() if not r["IsConverted"]]
+
+
 def _csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
 def test_bulk2_upsert_by_id_changes_what_query_reads_back(start_org: Any, world: World) -> None:
     sf = connect(start_org())
-    leads = _live(world, "sf_lead").to_pylist()[:5]
+    leads = _open_leads(world)[:5]
     newest = sf.query("SELECT SystemModstamp FROM Lead ORDER BY SystemModstamp DESC LIMIT 1")
-    scores = [{"Id": lead["Id"], "Lead_Score__c": f"0.{i}5"} for i, lead in enumerate(leads)]
+    scores = [{"Id": lead["Id"], "Lead_Score__c": f"{i}5"} for i, lead in enumerate(leads)]
     [job] = sf.bulk2.Lead.upsert(records=scores, external_id_field="Id", wait=POLL)
     assert job["numberRecordsProcessed"] == 5 and job["numberRecordsFailed"] == 0
     succeeded = _csv(sf.bulk2.Lead.get_successful_records(job["job_id"]))
@@ -349,19 +354,19 @@ def test_bulk2_ingest_job_is_processed_in_the_background_after_upload(
 ) -> None:
     """As in Salesforce, closing the upload starts the work; polls only report it."""
     sf = connect(start_org())
-    lead = _live(world, "sf_lead").to_pylist()[0]
+    lead = _open_leads(world)[0]
     client = sf.bulk2.Lead._client
     job = client.create_job("upsert", external_id_field="Id")
-    client.upload_job_data(job["id"], f"Id,Lead_Score__c\n{lead['Id']},0.42\n")
+    client.upload_job_data(job["id"], f"Id,Lead_Score__c\n{lead['Id']},42\n")
     closed = client.close_job(job["id"])
     assert closed["state"] == "UploadComplete"
     deadline = time.monotonic() + 10
     score = None
-    while time.monotonic() < deadline and score != 0.42:  # read back without polling the job
+    while time.monotonic() < deadline and score != 42:  # read back without polling the job
         time.sleep(0.01)
         score = sf.query(f"SELECT Lead_Score__c FROM Lead WHERE Id = '{lead['Id']}'")["records"]
         score = score[0]["Lead_Score__c"]
-    assert score == 0.42
+    assert score == 42
     polled = client.get_job(job["id"], is_query=False)
     assert (polled["state"], polled["numberRecordsProcessed"]) == ("JobComplete", 1)
 
@@ -434,7 +439,7 @@ def test_bulk2_partial_failures_are_reported_per_row(start_org: Any, world: Worl
 def test_collections_and_single_record_updates(start_org: Any, world: World) -> None:
     sf = connect(start_org())
     ids = _live(world, "sf_account")["Id"].to_pylist()[:3]
-    records = [{"attributes": {"type": "Account"}, "id": i, "Churn_Risk__c": 0.5} for i in ids]
+    records = [{"attributes": {"type": "Account"}, "id": i, "Churn_Risk_3M__c": 50} for i in ids]
     results = sf.restful(
         "composite/sobjects", method="PATCH", json={"allOrNone": False, "records": records}
     )
@@ -448,13 +453,13 @@ def test_collections_and_single_record_updates(start_org: Any, world: World) -> 
         "ALL_OR_NONE_OPERATION_ROLLED_BACK",
         "INVALID_FIELD",
     ]
-    assert sf.Account.update(ids[0], {"Churn_Risk__c": 0.9}) == 204
-    assert sf.Account.get(ids[0])["Churn_Risk__c"] == 0.9
-    risks = sf.query_all("SELECT Id, Churn_Risk__c FROM Account WHERE Churn_Risk__c != null")[
+    assert sf.Account.update(ids[0], {"Churn_Risk_3M__c": 90}) == 204
+    assert sf.Account.get(ids[0])["Churn_Risk_3M__c"] == 90
+    risks = sf.query_all("SELECT Id, Churn_Risk_3M__c FROM Account WHERE Churn_Risk_3M__c != null")[
         "records"
     ]
-    assert sorted((r["Id"], r["Churn_Risk__c"]) for r in risks) == sorted(
-        [(ids[0], 0.9), (ids[1], 0.5), (ids[2], 0.5)]
+    assert sorted((r["Id"], r["Churn_Risk_3M__c"]) for r in risks) == sorted(
+        [(ids[0], 90), (ids[1], 50), (ids[2], 50)]
     )
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.Account.update(ids[0], {"CreatedDate": "2020-01-01T00:00:00Z"})
@@ -559,3 +564,102 @@ def test_duplicates_serve_a_record_twice_per_page(start_org: Any, world: World) 
     records = sf.query_all("SELECT Id FROM Case")["records"]
     ids = [r["Id"] for r in records]
     assert len(ids) > len(set(ids)) and set(ids) == set(_live(world, "sf_case")["Id"].to_pylist())
+
+
+def test_the_writeback_fields_are_described_as_an_admin_created_them(org: EmulatorInfo) -> None:
+    sf = connect(org)
+    lead = {f["name"]: f for f in sf.Lead.describe()["fields"]}
+    account = {f["name"]: f for f in sf.Account.describe()["fields"]}
+    score = lead["Lead_Score__c"]
+    assert (score["type"], score["precision"], score["scale"]) == ("double", 3, 0)
+    assert score["label"] == "Lead Score" and "within 90 days" in score["inlineHelpText"]
+    tier = lead["Lead_Score_Tier__c"]
+    assert tier["type"] == "picklist" and tier["restrictedPicklist"]
+    assert [v["value"] for v in tier["picklistValues"]] == ["Hot", "Warm", "Cold"]
+    reasons = lead["Lead_Score_Reasons__c"]
+    assert (reasons["type"], reasons["length"], reasons["extraTypeInfo"]) == (
+        "textarea",
+        1000,
+        "plaintextarea",
+    )
+    assert lead["Lead_Score_Date__c"]["type"] == "datetime"
+    assert lead["Lead_Score_Model_Version__c"]["length"] == 80
+    for horizon in ("1M", "3M"):
+        assert account[f"Churn_Risk_{horizon}__c"]["precision"] == 3
+        level = account[f"Churn_Risk_Level_{horizon}__c"]
+        assert [v["value"] for v in level["picklistValues"]] == ["High", "Medium", "Low"]
+    value = account["Predicted_LTV__c"]
+    assert (value["type"], value["precision"], value["scale"]) == ("currency", 16, 0)
+
+
+def test_a_converted_lead_cannot_be_updated_in_bulk_or_over_rest(
+    start_org: Any, world: World
+) -> None:
+    """Conversion makes a lead read-only: Salesforce answers CANNOT_UPDATE_CONVERTED_LEAD."""
+    sf = connect(start_org())
+    converted = next(r for r in _live(world, "sf_lead").to_pylist() if r["IsConverted"])
+    open_lead = _open_leads(world)[0]
+    rows = [
+        {"Id": converted["Id"], "Lead_Score__c": "40"},
+        {"Id": open_lead["Id"], "Lead_Score__c": "41"},
+    ]
+    [job] = sf.bulk2.Lead.upsert(records=rows, external_id_field="Id", wait=POLL)
+    failed = _csv(sf.bulk2.Lead.get_failed_records(job["job_id"]))
+    assert [(r["Id"], r["sf__Error"]) for r in failed] == [
+        (converted["Id"], "CANNOT_UPDATE_CONVERTED_LEAD:cannot reference converted lead:--")
+    ]
+    assert sf.Lead.get(open_lead["Id"])["Lead_Score__c"] == 41
+    assert sf.Lead.get(converted["Id"])["Lead_Score__c"] is None
+
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.Lead.update(converted["Id"], {"Lead_Score__c": 40})
+    assert caught.value.content == [
+        {
+            "message": "cannot reference converted lead",
+            "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD",
+            "fields": [],
+        }
+    ]
+    results = sf.restful(
+        "composite/sobjects",
+        method="PATCH",
+        json={
+            "allOrNone": False,
+            "records": [
+                {"attributes": {"type": "Lead"}, "id": converted["Id"], "Lead_Score__c": 40}
+            ],
+        },
+    )
+    assert results[0]["errors"][0]["statusCode"] == "CANNOT_UPDATE_CONVERTED_LEAD"
+
+
+def test_field_metadata_refuses_values_and_rounds_numbers(start_org: Any, world: World) -> None:
+    sf = connect(start_org())
+    lead = _open_leads(world)[0]["Id"]
+    refusals = {
+        "Lead_Score_Tier__c": (
+            "Lukewarm",
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            "Lead Tier: bad value for restricted picklist field: Lukewarm",
+        ),
+        "Lead_Score__c": (
+            1000,
+            "NUMBER_OUTSIDE_VALID_RANGE",
+            "Lead Score: value outside of valid range on numeric field: 1000.0",
+        ),
+        "Lead_Score_Model_Version__c": ("v" * 81, "STRING_TOO_LONG", "Lead Score Model: data"),
+    }
+    for field_name, (value, code, message) in refusals.items():
+        with pytest.raises(SalesforceMalformedRequest) as caught:
+            sf.Lead.update(lead, {field_name: value})
+        (error,) = caught.value.content
+        assert error["errorCode"] == code and error["message"].startswith(message)
+        assert error["fields"] == [field_name]
+    assert sf.Lead.update(lead, {"Lead_Score__c": 41.5, "Lead_Score_Tier__c": "Hot"}) == 204
+    assert sf.Lead.get(lead)["Lead_Score__c"] == 42  # Number(3, 0): rounded half up
+    [job] = sf.bulk2.Lead.upsert(
+        records=[{"Id": lead, "Lead_Score_Tier__c": "Scorching"}], external_id_field="Id", wait=POLL
+    )
+    (failed,) = _csv(sf.bulk2.Lead.get_failed_records(job["job_id"]))
+    assert failed["sf__Error"].startswith("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST:")
+    assert failed["sf__Error"].endswith(":Lead_Score_Tier__c")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from .auth import INTEGRATION_USER_ID
@@ -60,9 +60,9 @@ class Writer:
         return Outcome(row["Id"], False)
 
     def checked_values(self, values: dict[str, Any]) -> dict[str, Any]:
-        """The values as the org stores them (numbers rounded half up to the field's scale),
-        or RowError where a field's metadata refuses one: a value a restricted picklist does
-        not list, more whole digits than the number field holds, text longer than the field."""
+        """The values as the org stores them, or RowError where a field's metadata refuses one:
+        a value a restricted picklist does not list, more whole digits than the number field
+        holds, text longer than the field."""
         out = dict(values)
         for name, value in values.items():
             spec = self.table.schema.fields[name]
@@ -180,17 +180,16 @@ def check_updatable(table: SObjectTable, row: dict[str, Any]) -> None:
 
 
 def _number(spec: FieldSpec, value: float) -> float:
-    """Rounded half up to the field's scale; NUMBER_OUTSIDE_VALID_RANGE beyond its digits."""
-    step = Decimal(1).scaleb(-spec.number_scale)
-    rounded = Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP)
+    """The value as sent (Salesforce enforces decimal places in its UI only: an API write keeps
+    them), or NUMBER_OUTSIDE_VALID_RANGE beyond the field's whole digits."""
     whole_digits = spec.number_precision - spec.number_scale
-    if abs(rounded) >= Decimal(10) ** whole_digits:
+    if abs(Decimal(repr(value))) >= Decimal(10) ** whole_digits:
         raise RowError(
             "NUMBER_OUTSIDE_VALID_RANGE",
             f"{spec.label}: value outside of valid range on numeric field: {value}",
             (spec.name,),
         )
-    return float(rounded)
+    return value
 
 
 def _default(spec: FieldSpec) -> Any:

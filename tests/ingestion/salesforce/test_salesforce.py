@@ -215,7 +215,9 @@ def test_api_writes_and_deletes_appear_on_the_next_incremental_run(
         use_org(conn)
         run()
         sf = _salesforce(conn)
-        lead_id = tiny_world.tables["sf_lead"].column("Id")[0].as_py()
+        lead_id = next(  # converted leads refuse updates, as in a real org
+            r["Id"] for r in tiny_world.tables["sf_lead"].to_pylist() if not r["IsConverted"]
+        )
         sf.bulk2.Lead.upsert(
             records=[{"Id": lead_id, "Company": "Renamed Co"}], external_id_field="Id", wait=0.1
         )

@@ -16,7 +16,7 @@ HISTORY_MONTHS = 3  # usage and cases simulated before the world starts (churn m
 FUTURE_MONTHS = 2  # simulated after the world ends so that 3-month churn truth is complete
 MIN_TENURE_MONTHS = 3  # minimum commitment: nobody churns in their first three months
 # True monthly churn hazard: log-odds from what Product_Usage__c, Case and the account show.
-CHURN_INTERCEPT = -3.6
+CHURN_INTERCEPT = -3.9
 CHURN_TREND, CHURN_UTILISATION, CHURN_CASES = -1.0, -4.0, 0.25
 CHURN_TENURE, CHURN_SEATS = -0.3, -0.1
 CHURN_PLAN = np.array([0.5, 0.0, -0.5])

@@ -58,3 +58,6 @@ def configure_logging(level: str = "INFO") -> None:
     handler = RichHandler(rich_tracebacks=False, show_path=False, markup=False)
     handler.addFilter(RedactingFilter())
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    # Airflow's masker warns about every short sandbox credential it will not mask: noise on
+    # a terminal (the log files keep it)
+    logging.getLogger("airflow.sdk._shared.secrets_masker").setLevel(logging.ERROR)

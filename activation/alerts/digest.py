@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -30,6 +30,32 @@ def rule_title(rule: str) -> str:
     if rule.startswith("anomaly_"):
         return f"Anomaly: {rule.removeprefix('anomaly_').replace('_', ' ')}"
     return rule.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How one medium spells text: escaping, a link, bold and italic (Slack mrkdwn, HTML)."""
+
+    escape: Callable[[str], str]
+    link: Callable[[str | None, str], str]
+    bold: Callable[[str], str]
+    italic: Callable[[str], str]
+
+
+def item_text(item: Item, markup: Markup) -> str:
+    """One listed alert in a medium's markup: a hot lead (record, how long untouched, score) or
+    an alert (entity, metric, actual vs expected, suggested action)."""
+    alert, esc = item.alert, markup.escape
+    if alert.rule == HOT_LEAD_RULE:
+        score = f", score {alert.score}" if alert.score is not None else ""
+        return f"{markup.link(item.url, alert.entity_name)}: {esc(alert.actual)}{score}"
+    platform = PLATFORM_LABELS.get(alert.platform)
+    where = f" ({esc(platform)})" if platform else ""
+    return (
+        f"{markup.link(item.url, alert.entity_name)}{where}: {esc(alert.metric)} "
+        f"{markup.bold(esc(alert.actual))}, expected {esc(alert.expected)}. "
+        f"{markup.italic(esc(alert.action))}"
+    )
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from activation.alerts.digest import PLATFORM_LABELS, Digest, Group, Item
-from activation.alerts.rules import HOT_LEAD_RULE
+from activation.alerts.digest import Digest, Group, Item, Markup, item_text
 
 SEVERITY_COLOUR = {"high": "#dc2626", "medium": "#ea580c", "low": "#6b7280"}
 
@@ -19,18 +18,11 @@ def _link(url: str | None, label: str) -> str:
     return f'<a href="{escape(url)}">{escape(label)}</a>' if url else escape(label)
 
 
+HTML = Markup(escape, _link, lambda text: f"<b>{text}</b>", lambda text: f"<i>{text}</i>")
+
+
 def _item(item: Item) -> str:
-    alert = item.alert
-    if alert.rule == HOT_LEAD_RULE:
-        score = f", score {alert.score}" if alert.score is not None else ""
-        return f"<li>{_link(item.url, alert.entity_name)}: {escape(alert.actual)}{score}</li>"
-    platform = PLATFORM_LABELS.get(alert.platform)
-    where = f" ({escape(platform)})" if platform else ""
-    return (
-        f"<li>{_link(item.url, alert.entity_name)}{where}: {escape(alert.metric)} "
-        f"<b>{escape(alert.actual)}</b>, expected {escape(alert.expected)}. "
-        f"<i>{escape(alert.action)}</i></li>"
-    )
+    return f"<li>{item_text(item, HTML)}</li>"
 
 
 def _group(group: Group) -> str:

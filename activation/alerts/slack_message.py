@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from activation.alerts.digest import PLATFORM_LABELS, Digest, Group, Item
-from activation.alerts.rules import HOT_LEAD_RULE
+from activation.alerts.digest import Digest, Group, Item, Markup, item_text
 
 # Slack's limits: blocks per message, characters per section text and per header.
 MAX_BLOCKS = 50
@@ -35,20 +34,12 @@ def _link(url: str | None, label: str) -> str:
     return f"<{url}|{_escape(label)}>" if url else _escape(label)
 
 
+MRKDWN = Markup(_escape, _link, lambda text: f"*{text}*", lambda text: f"_{text}_")
+
+
 def item_line(item: Item) -> str:
-    """One bullet: a hot lead (record, how long untouched, score) or an alert (entity, metric,
-    actual vs expected, suggested action)."""
-    alert = item.alert
-    if alert.rule == HOT_LEAD_RULE:
-        score = f", score {alert.score}" if alert.score is not None else ""
-        return f"• {_link(item.url, alert.entity_name)}: {_escape(alert.actual)}{score}"
-    platform = PLATFORM_LABELS.get(alert.platform)
-    where = f" ({platform})" if platform else ""
-    return (
-        f"• {_link(item.url, alert.entity_name)}{where}: {_escape(alert.metric)} "
-        f"*{_escape(alert.actual)}*, expected {_escape(alert.expected)}. "
-        f"_{_escape(alert.action)}_"
-    )
+    """One bullet of the message."""
+    return f"• {item_text(item, MRKDWN)}"
 
 
 def heading(group: Group) -> str:

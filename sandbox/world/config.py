@@ -22,7 +22,7 @@ class ScalePreset:
 
 
 SCALES: dict[str, ScalePreset] = {
-    "tiny": ScalePreset(0.1, 3, 20, 2, 2, 1),
+    "tiny": ScalePreset(0.1, 3, 60, 2, 2, 1),
     "small": ScalePreset(4.0, 4, 2_000, 5, 6, 3),
     "medium": ScalePreset(10.0, 6, 4_000, 8, 12, 6),
     "large": ScalePreset(100.0, 8, 15_000, 40, 60, 30),

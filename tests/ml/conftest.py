@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-#: The tiny world has 41 leads (3 won) and 4 churns: replaying it 24 times (leads 15 days,
+#: The tiny world has 45 live leads (5 won) and 16 churns: replaying it 24 times (leads 15 days,
 #: customer months a month apart) puts outcomes in every window of the time split (a plumbing
 #: test, not a quality one).
 REPLAYS = 24

@@ -155,7 +155,7 @@ def test_the_catalogue_lists_a_model_after_those_whose_scores_it_reads() -> None
 
 
 def test_the_dags_skip_a_model_whose_data_is_too_thin_and_say_why(tiny_settings: Any) -> None:
-    """The tiny world (3 won leads) cannot train lead scoring: its ml_train task is skipped with
+    """The tiny world (5 won leads) cannot train lead scoring: its ml_train task is skipped with
     the reason, and its ml_score task is skipped because no champion exists."""
     from airflow.sdk.exceptions import AirflowSkipException
 

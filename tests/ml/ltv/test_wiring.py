@@ -69,7 +69,14 @@ def test_too_few_buyers_leaves_them_out_and_scores_subscribers(tiny_settings: An
 
 def test_the_latest_one_month_churn_score_is_the_hazard(tiny_settings: Any) -> None:
     ENTRY.run_train(tiny_settings)
-    account = query(tiny_settings, "select min(account_id) as a from marts.fct_mrr_monthly")["a"][0]
+    account = query(  # a customer still subscribed at the snapshot (one who left has no LTV)
+        tiny_settings,
+        """
+        select min(account_id) as a from marts.fct_customer_months
+        where month_start = (select max(month_start) from marts.fct_customer_months)
+            and mrr > 0 and not coalesce(churned_in_month, false)
+        """,
+    )["a"][0]
     # 1-month scores of two snapshots (the latest must win) and a 3-month one (must be ignored)
     execute(
         tiny_settings,

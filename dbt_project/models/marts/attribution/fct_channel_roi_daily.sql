@@ -2,12 +2,10 @@
 -- platforms (on the day it was spent), leads / customers / revenue credited by each model (on
 -- the conversion's day). Campaigns join on the UTM campaign the ads' sessions carry. The
 -- rule-based models come from fct_attribution_credits; the data-driven ones (markov, shapley)
--- from scores.attribution_credits once ML has scored, in the same shape.
--- depends_on: {{ source('scores', 'attribution_credits') }}
+-- from scores.attribution_credits (empty until ML has scored), in the same shape.
 {%- set rule_based = [
     "first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based"
 ] %}
-{%- set data_driven = scored_credits_exist() %}
 with
 
 ad_performance as (
@@ -34,7 +32,6 @@ credits as (
         attributed_revenue
 
     from {{ ref('fct_attribution_credits') }}
-    {%- if data_driven %}
 
     union all
 
@@ -48,7 +45,6 @@ credits as (
         attributed_revenue
 
     from {{ source('scores', 'attribution_credits') }}
-    {%- endif %}
 
 ),
 
@@ -74,13 +70,11 @@ attribution_models as (
         select '{{ model }}' as attribution_model
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
-    {%- if data_driven %}
 
     union all
 
     select distinct attribution_model
     from {{ source('scores', 'attribution_credits') }}
-    {%- endif %}
 
 ),
 

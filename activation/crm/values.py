@@ -34,7 +34,7 @@ def canonical(value: Any, kind: str) -> Value:
     if kind == "number":
         return float(value)
     if kind == "integer":
-        return math.floor(float(value) + 0.5)  # half up, as the CRMs round
+        return math.floor(float(value) + 0.5)  # half up; the CRM keeps exactly what it is sent
     if kind == "datetime":
         stamp = pd.Timestamp(value)
         stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
@@ -56,8 +56,8 @@ def _needed(obj: ObjectMap, target: Target) -> list[str]:
 
 
 def read_source(warehouse: Warehouse, obj: ObjectMap, target: Target) -> SourceRows | None:
-    """The latest row per key after the filters, mapped to CRM fields; None when the score table
-    does not exist yet (that model has not scored)."""
+    """Each key's row of the latest snapshot after the filters, mapped to CRM fields; None when
+    the score table does not exist yet (that model has not scored)."""
     table = obj.source.table
     if not warehouse.table_exists(table):
         return None

@@ -81,10 +81,11 @@ def crm_summary(settings: Settings, console: Console) -> None:
 
     with get_warehouse(settings) as warehouse:
         held, runs = holdings(warehouse), last_runs(warehouse)
+        leads = warehouse.qualified_name("scores.lead_scores")
         tiers = (
             warehouse.query(
-                "select tier, count(*) as n from scores.lead_scores where feature_snapshot_date ="
-                " (select max(feature_snapshot_date) from scores.lead_scores) group by tier"
+                f"select tier, count(*) as n from {leads} where feature_snapshot_date ="
+                f" (select max(feature_snapshot_date) from {leads}) group by tier"
             ).to_pylist()
             if warehouse.table_exists("scores.lead_scores")
             else []

@@ -440,7 +440,8 @@ def at_risk(ctx: Context) -> Section:
         else "null as account_name, null as mrr"
     )
     sql = (
-        "select s.account_id, s.horizon_months, s.probability, s.risk_level, s.reason_1, "
+        "select s.account_id, s.horizon_months, s.probability, s.risk_score, s.risk_level, "
+        "s.reason_1, "
         + names
         + " from {s} as s"
         + (" left join {c} as c on s.account_id = c.account_id" if join else "")
@@ -458,15 +459,16 @@ def at_risk(ctx: Context) -> Section:
         charts.ranked_bars(
             labels,
             top["probability"].tolist(),
-            f"Churn probability within {horizon} months",
+            f"Churn risk: chance of cancelling within {horizon} months",
             "#dc2626",
         )
     )
-    section.columns = ["account", "probability", "risk", "MRR", "main reason"]
+    # the risk as the CRM shows it (0-100) beside its level
+    section.columns = ["account", "churn risk", "level", "MRR", "main reason"]
     section.rows = [
         [
             str(r.account_name or r.account_id),
-            _pct(r.probability),
+            str(r.risk_score),
             str(r.risk_level),
             _money(r.mrr),
             str(r.reason_1 or ""),
@@ -477,6 +479,7 @@ def at_risk(ctx: Context) -> Section:
 
 
 LEADS, LEAD_MART = "scores.lead_scores", "marts.fct_leads"
+TIER_ORDER = {"Hot": 0, "Warm": 1, "Cold": 2}
 
 
 def hot_leads(ctx: Context) -> Section:
@@ -493,7 +496,7 @@ def hot_leads(ctx: Context) -> Section:
         else "null as company_name, null as lead_source, null as owner_name"
     )
     sql = (
-        "select s.lead_id, s.probability, s.tier, s.reason_1, "
+        "select s.lead_id, s.score, s.probability, s.tier, s.reason_1, "
         + extra
         + " from {s} as s"
         + (" left join {l} as l on s.lead_id = l.lead_id" if join else "")
@@ -509,7 +512,8 @@ def hot_leads(ctx: Context) -> Section:
     section.notes.append(
         "Scored leads by tier: "
         + ", ".join(
-            f"{r.tier} {r.n:,}" for r in tiers.sort_values("tier", ascending=False).itertuples()
+            f"{r.tier} {r.n:,}"
+            for r in tiers.sort_values("tier", key=lambda t: t.map(TIER_ORDER)).itertuples()
         )
         + "."
     )
@@ -520,16 +524,17 @@ def hot_leads(ctx: Context) -> Section:
         charts.ranked_bars(
             [f"{r.company_name or r.lead_id}" for r in top.itertuples()],
             top["probability"].tolist(),
-            "Probability to convert",
+            "Lead score: chance of a won deal within 90 days",
             "#16a34a",
         )
     )
-    section.columns = ["lead", "company", "probability", "source", "owner", "main reason"]
+    # the score as the CRM shows it (0-100)
+    section.columns = ["lead", "company", "lead score", "source", "owner", "main reason"]
     section.rows = [
         [
             str(r.lead_id),
             str(r.company_name or "-"),
-            _pct(r.probability),
+            str(r.score),
             str(r.lead_source or "-"),
             str(r.owner_name or "-"),
             str(r.reason_1 or ""),

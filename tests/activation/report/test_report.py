@@ -29,16 +29,21 @@ SECTIONS = (
 SCORES_SQL = """
 create schema if not exists scores;
 create table scores.churn_scores as
-select account_id, 3 as horizon_months,
-       (row_number() over (order by account_id)) / (count(*) over () + 1.0) as probability,
-       'high' as risk_level, 'Seat utilisation fell (raises)' as reason_1,
-       date '2025-12-01' as feature_snapshot_date
-from marts.dim_customers;
+select *, cast(round(probability * 100) as bigint) as risk_score from (
+    select account_id, 3 as horizon_months,
+           (row_number() over (order by account_id)) / (count(*) over () + 1.0) as probability,
+           'High' as risk_level, '▲ Used 20% of seats last month' as reason_1,
+           date '2025-12-01' as feature_snapshot_date
+    from marts.dim_customers
+);
 create table scores.lead_scores as
-select lead_id, (row_number() over (order by lead_id)) / (count(*) over () + 1.0) as probability,
-       'Cold' as tier, 'Pricing page visits (raises)' as reason_1,
-       date '2025-12-31' as feature_snapshot_date
-from marts.fct_leads;
+select *, cast(round(probability * 100) as bigint) as score from (
+    select lead_id,
+           (row_number() over (order by lead_id)) / (count(*) over () + 1.0) as probability,
+           'Cold' as tier, '▲ Viewed the pricing page in 3 visits' as reason_1,
+           date '2025-12-31' as feature_snapshot_date
+    from marts.fct_leads
+);
 update scores.lead_scores set tier = 'Hot' where probability > 0.6;
 create table scores.forecasts as
 select 'leads|weekly|(all)' as series_key, 'leads' as metric, 'weekly' as frequency,

@@ -10,7 +10,9 @@ class NotEnoughDataError(MdpError):
 
 
 class UnknownModelError(MdpError):
-    """A model name that is not in the catalogue."""
+    """A model name that is not in the catalogue (a usage error: exit code 2)."""
+
+    exit_code = 2
 
 
 class NoChampionError(MdpError):

@@ -142,8 +142,9 @@ def test_a_churn_horizon_without_a_champion_is_skipped_and_the_other_scores(
 
 
 def test_unknown_model_is_a_named_error() -> None:
-    with pytest.raises(UnknownModelError, match="lead_scoring"):
+    with pytest.raises(UnknownModelError, match="lead_scoring") as caught:
         select("lead_scoringg")
+    assert caught.value.exit_code == 2  # a usage error, as the CLI's others
 
 
 def test_the_catalogue_lists_a_model_after_those_whose_scores_it_reads() -> None:

@@ -81,7 +81,7 @@ def test_the_latest_one_month_churn_score_is_the_hazard(tiny_settings: Any) -> N
     execute(
         tiny_settings,
         f"""
-        create schema scores;
+        create schema if not exists scores;  -- dbt keeps the score sources there
         create table scores.churn_scores as select * from (values
             ('{account}', 1, 0.30, date '2025-10-01'),
             ('{account}', 1, 0.20, date '2025-11-01'),

@@ -108,6 +108,26 @@ class MlSettings(BaseModel):
         return self.churn_thresholds.get(months, self.churn_thresholds[nearest])
 
 
+class IngestSettings(BaseModel):
+    """Record-level quarantine of the connectors (MDP_INGEST__<FIELD>)."""
+
+    max_bad_records: int = Field(
+        default=10,
+        ge=0,
+        description="A load window with at most this many bad records loads the rest.",
+    )
+    max_bad_share: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="...or with at most this share of its records bad (whichever allows more).",
+    )
+
+    def allowance(self, rows: int) -> int:
+        """Bad records a window of `rows` may hold and still load its good ones."""
+        return max(self.max_bad_records, int(self.max_bad_share * rows))
+
+
 class SyncSettings(BaseModel):
     """CRM sync (reverse ETL) of the score tables (MDP_SYNC__<FIELD>)."""
 
@@ -260,6 +280,7 @@ class Settings(BaseSettings):
     )
     connections: ConnectionIds = Field(default_factory=ConnectionIds)
     ml: MlSettings = Field(default_factory=MlSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     experiments: ExperimentSettings = Field(default_factory=ExperimentSettings)

@@ -3,7 +3,12 @@
 Each raw table has a suite in `expectations/suites/<table>.json` (GE's own format, reviewed like
 code). Per batch, the window's date bounds and the API's own totals are added as expectations, so
 a batch whose dates stray outside the request or whose sums disagree with the source fails too.
-Results are published as GE data docs under `<home>/gx/data_docs`.
+
+Expectations come in two kinds, and the report keeps them apart: a record rule (a column map
+expectation: not null, between, in set, unique...) names the rows that break it, and only those
+rows are refused; a window rule (column sums against the API's totals, the row count, the table's
+columns) judges the batch as a whole. Results are published as GE data docs under
+`<home>/gx/data_docs`.
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ class QualityReport:
     success: bool
     failures: tuple[str, ...] = ()
     details: list[dict[str, Any]] = field(default_factory=list)
+    #: Failed window rules (the batch as a whole cannot load).
+    window_failures: tuple[str, ...] = ()
+    #: Row number → the record rules it breaks (only those rows are refused).
+    bad_rows: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def summary(self) -> str:
         """One paragraph for logs, task failures and the quarantine table."""
@@ -83,6 +92,19 @@ def _describe(result: Any) -> str:
     partial = result.result.get("partial_unexpected_list")
     sample = f", e.g. {partial[:3]}" if partial else ""
     return f"{config.type}({json.dumps(kwargs, default=str, sort_keys=True)}): {found}{sample}"
+
+
+def _rule(result: Any) -> str:
+    """A record rule's short name for the quarantine row, e.g. spend between {min_value: 0}."""
+    config = result.expectation_config
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in {"batch_id"}}
+    return f"{config.type}({json.dumps(kwargs, default=str, sort_keys=True)})"
+
+
+def _is_record_rule(result: Any) -> bool:
+    return result.result.get("unexpected_index_list") is not None or (
+        "partial_unexpected_list" in result.result
+    )
 
 
 def _frame(data: pa.Table) -> Any:
@@ -141,12 +163,39 @@ class QualityGate:
             # renders every stored result once, at the end of a run.
             checkpoint = self._gx.Checkpoint(name=name, validation_definitions=[definition])
             outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+            results = [r for run in outcome.run_results.values() for r in run.results]
+            failed = [r for r in results if not r.success]
+            if any(_is_record_rule(r) for r in failed):
+                # which rows: asked for only when a record rule failed (costs 2x the check)
+                complete = self._gx.Checkpoint(
+                    name=f"{name}-rows",
+                    validation_definitions=[definition],
+                    result_format={"result_format": "COMPLETE"},
+                )
+                outcome = complete.run(batch_parameters={"dataframe": frame})
+                results = [r for run in outcome.run_results.values() for r in run.results]
+                failed = [r for r in results if not r.success]
             self.context.validation_definitions.delete(name)
             self.context.suites.delete(suite.name)
-        results = [r for run in outcome.run_results.values() for r in run.results]
-        failures = tuple(_describe(r) for r in results if not r.success)
-        details = [r.to_json_dict() for r in results if not r.success]
-        return QualityReport(table, not failures, failures, details)
+        failures = tuple(_describe(r) for r in failed)
+        details = [r.to_json_dict() for r in failed]
+        bad_rows: dict[int, list[str]] = {}
+        window: list[str] = []
+        for result in failed:
+            rows = result.result.get("unexpected_index_list")
+            if rows is None:
+                window.append(_describe(result))
+                continue
+            for row in rows:
+                bad_rows.setdefault(int(row), []).append(_rule(result))
+        return QualityReport(
+            table,
+            not failures,
+            failures,
+            details,
+            tuple(window),
+            {row: tuple(rules) for row, rules in sorted(bad_rows.items())},
+        )
 
     def publish_docs(self) -> Path | None:
         """Render the data docs site for every validation of this process; its index.html."""

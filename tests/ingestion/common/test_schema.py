@@ -8,7 +8,7 @@ from datetime import date
 import pyarrow as pa
 import pytest
 
-from ingestion.common.errors import SchemaContractError
+from ingestion.common.errors import SchemaChangeError, SchemaContractError
 from ingestion.common.schema import EXTRA_COLUMN, StreamSchema, fields
 
 SCHEMA = StreamSchema(
@@ -56,10 +56,42 @@ def test_missing_required_field_is_named() -> None:
         SCHEMA.conform(batch)
 
 
-def test_type_change_is_named() -> None:
-    batch = pa.table({"ad_id": ["1"], "date_start": ["2025-01-01"], "spend": ["n/a"]})
-    with pytest.raises(SchemaContractError, match="field 'spend' changed type"):
+def test_a_value_that_cannot_take_its_type_is_a_record_error_not_a_null() -> None:
+    batch = pa.table(
+        {"ad_id": ["1", "2"], "date_start": ["2025-01-01"] * 2, "spend": ["1.5", "n/a"]}
+    )
+    result = SCHEMA.conform_records(batch)
+    why = "field 'spend': 'n/a' is not a double (the source sends string)"
+    assert result.row_errors == {1: why}
+    assert result.table.column("spend").to_pylist() == [1.5, None]
+    with pytest.raises(SchemaContractError, match="1 record"):
         SCHEMA.conform(batch)
+
+
+def test_non_finite_numbers_are_record_errors() -> None:
+    batch = pa.table(
+        {"ad_id": ["1", "2", "3"], "date_start": ["2025-01-01"] * 3,
+         "spend": [1.0, float("nan"), float("-inf")]}
+    )  # fmt: skip
+    errors = SCHEMA.conform_records(batch).row_errors
+    assert errors == {1: "field 'spend' is NaN, not a number",
+                      2: "field 'spend' is infinite, not a number"}  # fmt: skip
+
+
+def test_declared_rename_reads_the_new_name_into_the_declared_column() -> None:
+    schema = SCHEMA.with_contract("evolve", {"cost": "spend"})
+    batch = pa.table({"ad_id": ["1"], "date_start": ["2025-01-01"], "cost": [2.5]})
+    table = schema.conform(batch)
+    assert table.column("spend").to_pylist() == [2.5]
+    assert table.column(EXTRA_COLUMN).to_pylist() == [None]  # not only in the JSON column
+
+
+def test_new_field_policies() -> None:
+    batch = pa.table({"ad_id": ["1"], "date_start": ["2025-01-01"], "spend": [1.0], "x": [7]})
+    discarded = SCHEMA.with_contract("discard", {}).conform(batch)
+    assert discarded.column(EXTRA_COLUMN)[0].as_py() is None
+    with pytest.raises(SchemaChangeError, match=r"new field\(s\) x .*freeze"):
+        SCHEMA.with_contract("freeze", {}).conform(batch)
 
 
 def test_keys_must_be_declared() -> None:

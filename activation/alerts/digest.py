@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
+from activation.alerts.data_quality import QUARANTINE_RULE, SCHEMA_CHANGE_RULE
 from activation.alerts.model import SEVERITIES, Alert
 from activation.alerts.record_links import record_url
 from activation.alerts.rules import HOT_LEAD_RULE
@@ -18,6 +19,8 @@ RULE_TITLES = {
     "budget_pacing": "Budget off plan",
     "churn_risk": "Accounts at risk of churn",
     HOT_LEAD_RULE: "Hot leads not contacted",
+    SCHEMA_CHANGE_RULE: "Source schema changes",
+    QUARANTINE_RULE: "Records quarantined at ingestion",
 }
 PLATFORM_LABELS = {"google_ads": "Google Ads", "facebook_ads": "Meta Ads"}
 NO_OWNER = "no owner"

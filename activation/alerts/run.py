@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from activation.alerts.anomalies import evaluate_anomalies
+from activation.alerts.data_quality import quarantine_rule, schema_change_rule
 from activation.alerts.digest import Digest, build_digest
 from activation.alerts.model import Alert
 from activation.alerts.notify import email_configured, send_email, send_slack
@@ -45,9 +46,12 @@ def latest_day(warehouse: Warehouse) -> date:
 
 
 def evaluate(warehouse: Warehouse, settings: Settings, as_of: date) -> list[Alert]:
-    """Every alert that holds on `as_of`."""
-    return evaluate_rules(warehouse, settings, as_of) + evaluate_anomalies(
-        warehouse, settings, as_of
+    """Every alert that holds on `as_of`, and what the connectors met lately."""
+    return (
+        evaluate_rules(warehouse, settings, as_of)
+        + evaluate_anomalies(warehouse, settings, as_of)
+        + schema_change_rule(warehouse, settings)
+        + quarantine_rule(warehouse, settings)
     )
 
 

@@ -110,6 +110,27 @@ def crm_summary(settings: Settings, console: Console) -> None:
         )
 
 
+def contracts_summary(settings: Settings, console: Console) -> None:
+    """What the data contracts caught: records quarantined per raw table, schema changes."""
+    with get_warehouse(settings) as warehouse:
+        held = [
+            (name, warehouse.query(f"select count(*) as n from quarantine.{name}")["n"][0].as_py())
+            for name in warehouse.list_tables("quarantine")
+        ]
+        changes = (
+            warehouse.query("select count(*) as n from mdp_meta.schema_changes")["n"][0].as_py()
+            if warehouse.table_exists("mdp_meta.schema_changes")
+            else 0
+        )
+    quarantined = sum(n for _, n in held)
+    where = ", ".join(f"quarantine.{name} {n:,}" for name, n in held if n)
+    console.print(
+        f"  data contracts: {quarantined:,} record(s) quarantined"
+        + (f" ({where})" if where else "")
+        + f", {changes:,} source schema change(s) in mdp_meta.schema_changes"
+    )
+
+
 #: mdp_meta.state key: which sandbox run the demo's warehouse holds the data of.
 DEMO_SANDBOX_KEY = "demo.sandbox"
 
@@ -147,6 +168,7 @@ def demo_summary(settings: Settings, console: Console, seconds: float) -> None:
     for name, rows in table_counts(settings):
         table.add_row(name, f"{rows:,}")
     console.print(table)
+    contracts_summary(settings, console)
     crm_summary(settings, console)
     where: list[tuple[str, Any]] = [
         ("Airflow UI (runs, logs)", "make airflow  → http://127.0.0.1:8080"),

@@ -58,7 +58,7 @@ def _policy(value: Any, where: str) -> NewFields:
     allowed = get_args(NewFields)
     if value not in allowed:
         raise ConfigError(f"{where}: new_fields must be one of {', '.join(allowed)}, got {value!r}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 @cache

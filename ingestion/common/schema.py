@@ -142,7 +142,7 @@ class StreamSchema:
         self, column: pa.ChunkedArray, spec: Field, errors: dict[int, list[str]]
     ) -> pa.ChunkedArray:
         """Cast value by value: the ones that cannot take the type become record errors."""
-        values = []
+        values: list[object] = []
         for row, value in enumerate(column.to_pylist()):
             if value is None:
                 values.append(None)

@@ -13,7 +13,13 @@ from sandbox.emulators.tls import ensure_certificate
 
 from .app import OrgLimits, SalesforceApp
 from .auth import OAuthClient, Sessions
-from .org_data import WRITEBACK_FIELDS, org_tables
+from .org_data import (
+    IMPLAUSIBLE_VALUES,
+    SCHEMA_FAULTS,
+    WRITEBACK_FIELDS,
+    org_tables,
+    plant_implausible,
+)
 from .schema import FieldSpec
 from .store import Store
 
@@ -49,10 +55,11 @@ class SalesforceEmulator:
 
     def start(self, world: Any, faults: FaultConfig, home: Path) -> EmulatorInfo:
         injector = FaultInjector(faults, self.name)
-        tables, external, defined = org_tables(
-            world.tables, self.extra_fields, injector.has("schema_drift")
-        )
+        schema_faults = frozenset(f for f in SCHEMA_FAULTS if injector.has(f))
+        tables, external, defined = org_tables(world.tables, self.extra_fields, schema_faults)
         store = Store.from_arrow(tables, external, defined)
+        if injector.has(IMPLAUSIBLE_VALUES):
+            plant_implausible({name: table.rows for name, table in store.tables.items()})
         sessions = Sessions(self.client, self.session_seconds)
         self.app = SalesforceApp(store, sessions, injector, self.limits)
         cert = ensure_certificate(home / "tls")

@@ -1,12 +1,16 @@
-"""The org's data from the world: table → sObject names, admin-added fields, schema drift."""
+"""The org's data from the world: table → sObject names, admin-added fields, schema changes an
+admin makes (a custom field renamed, deleted or retyped) and implausible values."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import pyarrow as pa
 
 from .schema import FieldSpec, is_external_id
+from .values import ServedNaN
 
 #: World table → sObject API name.
 SOBJECTS = {
@@ -145,24 +149,39 @@ _ARROW_TYPES = {
     "date": pa.date32(),
 }
 DRIFT_SUFFIX = "_v2__c"
+#: Data faults that change the org's schema the way an admin does in Setup.
+SCHEMA_DRIFT, SCHEMA_DROP, SCHEMA_RETYPE = "schema_drift", "schema_drop", "schema_retype"
+SCHEMA_FAULTS = (SCHEMA_DRIFT, SCHEMA_DROP, SCHEMA_RETYPE)
+#: What `schema_retype` writes into every RETYPE_EVERY-th value of the retyped field (by table
+#: order, starting with the first): text a user typed once the field became Text.
+RETYPE_TEXT, RETYPE_EVERY = "n/a", 200
+#: The `implausible_values` fault: on the record with the smallest Id of each object, this field
+#: holds this value (a NaN is sent as a bare JSON `NaN`, as a broken proxy or formula would).
+IMPLAUSIBLE_VALUES = "implausible_values"
+IMPLAUSIBLE: dict[str, tuple[str, Any]] = {
+    "Opportunity": ("Amount", -1e12),
+    "Lead": ("CreatedDate", dt.datetime(1900, 1, 1, tzinfo=dt.UTC)),
+    "Case": ("CreatedDate", dt.datetime(2099, 1, 1, tzinfo=dt.UTC)),
+    "Subscription__c": ("MRR__c", ServedNaN("nan")),
+    "Product_Usage__c": ("Active_Users__c", -3),
+}
 
 
 def org_tables(
     world_tables: Mapping[str, pa.Table],
     extra_fields: Mapping[str, Mapping[str, str | FieldSpec]],
-    drift: bool,
+    schema_faults: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, pa.Table], dict[str, frozenset[str]], dict[str, dict[str, FieldSpec]]]:
     """sObject → table, sObject → external-id fields declared through `extra_fields`, and
-    sObject → the fields given with full metadata (a FieldSpec instead of a kind). Drift only
-    renames fields of the world, never the added ones."""
+    sObject → the fields given with full metadata (a FieldSpec instead of a kind). Schema
+    faults (SCHEMA_FAULTS) only change fields of the world, never the added ones."""
     tables: dict[str, pa.Table] = {}
     external: dict[str, frozenset[str]] = {}
     defined: dict[str, dict[str, FieldSpec]] = {}
     for table_name, sobject in SOBJECTS.items():
         if table_name not in world_tables:
             continue
-        table = world_tables[table_name]
-        table = drifted(table) if drift else table
+        table, changed = _changed_schema(world_tables[table_name], schema_faults)
         fields = extra_fields.get(sobject, {})
         for name, kind in fields.items():
             arrow = (
@@ -173,9 +192,28 @@ def org_tables(
             if name not in table.column_names:
                 table = table.append_column(name, pa.nulls(table.num_rows, arrow))
         external[sobject] = frozenset(n for n, kind in fields.items() if kind == "external_id")
-        defined[sobject] = {n: k for n, k in fields.items() if isinstance(k, FieldSpec)}
+        defined[sobject] = {
+            **changed,
+            **{n: k for n, k in fields.items() if isinstance(k, FieldSpec)},
+        }
         tables[sobject] = table
     return tables, external, defined
+
+
+def _changed_schema(
+    table: pa.Table, faults: frozenset[str]
+) -> tuple[pa.Table, dict[str, FieldSpec]]:
+    """The world table after the switched-on schema faults, and the metadata of changed fields."""
+    changed: dict[str, FieldSpec] = {}
+    if SCHEMA_RETYPE in faults:
+        table, spec = retyped(table)
+        changed.update({spec.name: spec} if spec else {})
+    if SCHEMA_DRIFT in faults:
+        table = drifted(table)
+    if SCHEMA_DROP in faults:
+        target = drift_target(table)
+        table = table.drop_columns([target]) if target else table
+    return table, changed
 
 
 def drift_target(table: pa.Table) -> str | None:
@@ -194,3 +232,43 @@ def drifted(table: pa.Table) -> pa.Table:
         return table
     renamed = target.removesuffix("__c") + DRIFT_SUFFIX
     return table.rename_columns([renamed if n == target else n for n in table.column_names])
+
+
+def retype_target(table: pa.Table) -> str | None:
+    """The custom field `schema_retype` changes: the object's first numeric custom field by
+    name, or None if it has none."""
+    numbers = [
+        f.name
+        for f in table.schema
+        if f.name.endswith("__c") and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))
+    ]
+    return min(numbers) if numbers else None
+
+
+def retyped(table: pa.Table) -> tuple[pa.Table, FieldSpec | None]:
+    """The table after an admin changed a Number/Currency field to Text(255): every value is
+    kept as its text ("1200.5"), and users then typed RETYPE_TEXT into some of them."""
+    target = retype_target(table)
+    if target is None:
+        return table, None
+    values = [
+        None if v is None else RETYPE_TEXT if i % RETYPE_EVERY == 0 else str(v)
+        for i, v in enumerate(table[target].to_pylist())
+    ]
+    position = table.column_names.index(target)
+    table = table.set_column(position, target, pa.array(values, pa.string()))
+    return table, FieldSpec(target, "string", length=255)
+
+
+def plant_implausible(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Write IMPLAUSIBLE's values into the org's rows (sObject → rows); sObject → the Id of the
+    record that now holds one."""
+    planted = {}
+    for sobject, (name, value) in IMPLAUSIBLE.items():
+        records = rows.get(sobject)
+        if not records:
+            continue
+        record = min(records, key=lambda r: str(r["Id"]))
+        record[name] = value
+        planted[sobject] = str(record["Id"])
+    return planted

@@ -14,13 +14,18 @@ _TRUE = frozenset({"true", "1", "yes", "y"})
 _FALSE = frozenset({"false", "0", "no", "n"})
 
 
+class ServedNaN(float):
+    """A NaN the REST API sends as a bare JSON `NaN` (the `implausible_values` fault: a broken
+    proxy or formula). Any other NaN is an empty field, served as null: a real org has no NaN."""
+
+
 def to_json(value: Any) -> Any:
     """A stored value as the REST API renders it (datetimes as 2025-01-01T10:00:00.000+0000)."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and math.isnan(value) and not isinstance(value, ServedNaN):
         return None
     return value
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -27,7 +28,14 @@ from simple_salesforce.exceptions import (
 from sandbox.emulators.base import EmulatorInfo
 from sandbox.emulators.faults import FaultConfig, FaultInjector
 from sandbox.emulators.salesforce import SalesforceEmulator
-from sandbox.emulators.salesforce.org_data import SOBJECTS, WRITEBACK_FIELDS
+from sandbox.emulators.salesforce.org_data import (
+    IMPLAUSIBLE,
+    IMPLAUSIBLE_VALUES,
+    RETYPE_EVERY,
+    RETYPE_TEXT,
+    SOBJECTS,
+    WRITEBACK_FIELDS,
+)
 from sandbox.world import World, WorldConfig, generate
 
 BATCH = 20
@@ -557,6 +565,61 @@ def test_schema_drift_renames_a_custom_field(start_org: Any) -> None:
     assert (
         sf.query("SELECT COUNT() FROM Account WHERE Customer_Since_v2__c != null")["totalSize"] > 0
     )
+
+
+def test_schema_drop_deletes_a_custom_field_from_describe_and_query(
+    start_org: Any, world: World
+) -> None:
+    sf = connect(start_org(FaultConfig(data_faults=frozenset({"schema_drop"}))))
+    for sobject, field in [("Account", "Customer_Since__c"), ("Subscription__c", "Account__c")]:
+        assert field not in _fields(sf, sobject)
+        assert not any(f.startswith(field.removesuffix("__c")) for f in _fields(sf, sobject))
+        with pytest.raises(SalesforceMalformedRequest) as caught:
+            sf.query(f"SELECT Id, {field} FROM {sobject}")
+        assert caught.value.content[0]["errorCode"] == "INVALID_FIELD"
+    assert sf.query("SELECT COUNT() FROM Account")["totalSize"] == len(_live(world, "sf_account"))
+
+
+def test_schema_retype_turns_a_number_field_into_text_keeping_its_values(
+    start_org: Any, world: World
+) -> None:
+    sf = connect(start_org(FaultConfig(data_faults=frozenset({"schema_retype"}))))
+    described = {f["name"]: f for f in sf.Opportunity.describe()["fields"]}
+    assert (described["MRR__c"]["type"], described["MRR__c"]["soapType"]) == (
+        "string",
+        "xsd:string",
+    )
+    served = {
+        r["Id"]: r["MRR__c"] for r in sf.query_all("SELECT Id, MRR__c FROM Opportunity")["records"]
+    }
+    truth = world.tables["sf_opportunity"]
+    ids, numbers = truth["Id"].to_pylist(), truth["MRR__c"].to_pylist()
+    # every value kept as its text (it parses back to the same number), a few overtyped
+    expected = {
+        i: RETYPE_TEXT if n % RETYPE_EVERY == 0 else str(v)
+        for n, (i, v) in enumerate(zip(ids, numbers, strict=True))
+    }
+    assert served == expected and RETYPE_TEXT in served.values()
+    text = sf.query(f"SELECT COUNT() FROM Opportunity WHERE MRR__c = '{RETYPE_TEXT}'")
+    assert text["totalSize"] == sum(v == RETYPE_TEXT for v in served.values())
+    assert "MRR__c" in _fields(sf, "Subscription__c")  # the other custom fields keep their type
+
+
+def test_implausible_values_are_served_as_planted(start_org: Any, world: World) -> None:
+    sf = connect(start_org(FaultConfig(data_faults=frozenset({IMPLAUSIBLE_VALUES}))))
+    for sobject, (field, value) in IMPLAUSIBLE.items():
+        table = world.tables[next(t for t, o in SOBJECTS.items() if o == sobject)]
+        first = min(table["Id"].to_pylist())
+        records = sf.query(f"SELECT Id, {field} FROM {sobject} ORDER BY Id LIMIT 2")["records"]
+        assert records[0]["Id"] == first
+        served = records[0][field]
+        if isinstance(value, float) and math.isnan(value):
+            assert isinstance(served, float) and math.isnan(served)  # a bare NaN in the JSON
+        elif isinstance(value, dt.datetime):
+            assert served == value.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        else:
+            assert served == value
+        assert records[1][field] is not None and records[1][field] == records[1][field]
 
 
 def test_duplicates_serve_a_record_twice_per_page(start_org: Any, world: World) -> None:

@@ -10,6 +10,7 @@ from the last SystemModstamp it yielded, so nothing is read twice or skipped.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,16 +21,18 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceMalformedRequest
 
-from ingestion.common.retry import RetryPolicy, call_with_retries
+from ingestion.common.retry import Classifier, RetryPolicy, Verdict, call_with_retries
 
 from .errors import (
     ApiUsage,
     SalesforceAuthError,
     SalesforceQueryError,
     TokenEndpointError,
+    TokenEndpointUnreachable,
     classifier,
     error_message,
     is_dead_cursor,
+    unreachable_cause,
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,12 @@ LOGIN_TOKEN_URL = "https://login.salesforce.com/services/oauth2/token"
 DEFAULT_API_VERSION = "59.0"
 #: Re-auth + restart of one query at most this often before the run gives up.
 MAX_RESTARTS = 20
+#: Connection failures to the token endpoint (refused, unknown host, no answer) are retried
+#: quickly for this long, then the run stops: a wrong token_url or a network outage does not
+#: heal within a run. HTTP 5xx answers keep the full retry policy.
+TOKEN_CONNECT_SECONDS = 6.0
+#: Connect timeout of every request (the read timeout is the connection's timeout_seconds).
+CONNECT_TIMEOUT_SECONDS = 10.0
 DEFAULT_POLICY = RetryPolicy()
 
 
@@ -80,7 +89,7 @@ def post_refresh_grant(session: requests.Session, config: ConnectionConfig) -> r
             "client_secret": config.client_secret,
             "refresh_token": config.refresh_token,
         },
-        timeout=config.timeout_seconds,
+        timeout=(min(CONNECT_TIMEOUT_SECONDS, config.timeout_seconds), config.timeout_seconds),
     )
 
 
@@ -145,8 +154,26 @@ class SalesforceClient:
 
     # --- authentication -------------------------------------------------------------------
     def authenticate(self) -> None:
-        """Exchange the refresh token for a session (retried on 5xx and timeouts)."""
-        grant = call_with_retries("salesforce token", self._grant, self._restartable, self.policy)
+        """Exchange the refresh token for a session: 5xx answers are retried under the policy,
+        connection failures for TOKEN_CONNECT_SECONDS; then TokenEndpointUnreachable names the
+        token URL and the cause."""
+        started = time.monotonic()
+        url = self.config.token_url
+        try:
+            grant = call_with_retries(
+                "salesforce token", self._grant, self._token_verdict(started), self.policy
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise TokenEndpointUnreachable(
+                f"Salesforce token endpoint {url} is unreachable: {unreachable_cause(error)} "
+                f"(gave up after {time.monotonic() - started:.0f} s); check the connection's "
+                "extra.token_url and the network, then rerun"
+            ) from None
+        except TokenEndpointError as error:
+            raise TokenEndpointUnreachable(
+                f"Salesforce token endpoint {url} answered {error} to all {self.policy.attempts} "
+                "attempts; Salesforce may be down (see status.salesforce.com), rerun later"
+            ) from None
         self._sf = Salesforce(
             instance_url=grant["instance_url"],
             session_id=grant["access_token"],
@@ -155,10 +182,25 @@ class SalesforceClient:
             object_pairs_hook=dict,
         )
 
+    def _token_verdict(self, started: float) -> Classifier:
+        """Retry connection failures quickly until TOKEN_CONNECT_SECONDS have passed; TLS
+        failures not at all (a certificate does not fix itself); the rest as any call."""
+
+        def classify(error: BaseException) -> Verdict:
+            if isinstance(error, requests.exceptions.SSLError):
+                return Verdict(False, unreachable_cause(error))
+            if isinstance(error, requests.ConnectionError | requests.Timeout):
+                elapsed = time.monotonic() - started
+                retry = elapsed < TOKEN_CONNECT_SECONDS
+                return Verdict(retry, unreachable_cause(error), min(2.0, max(0.5, elapsed)))
+            return self._restartable(error)
+
+        return classify
+
     def _grant(self) -> dict[str, Any]:
         response = post_refresh_grant(self.session, self.config)
         if response.status_code >= 500:
-            raise TokenEndpointError(f"token endpoint answered HTTP {response.status_code}")
+            raise TokenEndpointError(f"HTTP {response.status_code}")
         body = response.json() if response.content else {}
         if response.status_code != 200 or "access_token" not in body:
             raise SalesforceAuthError(
@@ -207,12 +249,14 @@ class SalesforceClient:
         self, sobject: str, fields: Mapping[str, str], where: Callable[[str | None], str]
     ) -> Iterator[list[dict[str, Any]]]:
         """queryAll pages ordered by (SystemModstamp, Id); `where(resume_stamp)` builds the
-        filter, with `SystemModstamp >= resume_stamp` after a restart."""
+        filter ("" for none), with `SystemModstamp >= resume_stamp` after a restart."""
         resume = _Resume()
         for restart in range(MAX_RESTARTS + 1):
+            condition = where(resume.stamp)
             soql = (
-                f"SELECT {', '.join(fields)} FROM {sobject} WHERE {where(resume.stamp)} "
-                "ORDER BY SystemModstamp ASC, Id ASC"
+                f"SELECT {', '.join(fields)} FROM {sobject}"
+                + (f" WHERE {condition}" if condition else "")
+                + " ORDER BY SystemModstamp ASC, Id ASC"
             )
             try:
                 for page in self._query_pages(sobject, soql):

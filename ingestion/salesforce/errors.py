@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,38 @@ class SalesforceIngestError(MdpError):
 
 class TokenEndpointError(Exception):
     """A transient failure of the token endpoint (5xx), retried like any API call."""
+
+
+class TokenEndpointUnreachable(SourceError):
+    """The token endpoint cannot be reached (refused, unknown host, timeout, TLS) or kept
+    failing with 5xx through every retry."""
+
+
+_DNS = (
+    "NameResolutionError",
+    "Name or service not known",
+    "nodename nor servname",
+    "Temporary failure in name resolution",
+    "No address associated",
+    "getaddrinfo failed",
+)
+
+
+def unreachable_cause(error: BaseException) -> str:
+    """Why a request never got an answer, in a few words (connection refused, DNS, timeout…)."""
+    text = str(error)
+    if isinstance(error, requests.exceptions.SSLError):
+        found = re.search(r"\[SSL: [A-Z_]+\] ([^\"(]+)", text)
+        return "TLS handshake failed" + (f": {found[1].strip(' .')}" if found else "")
+    if isinstance(error, requests.ConnectTimeout):
+        return "connection timed out"
+    if isinstance(error, requests.Timeout):
+        return "no answer within the connection's timeout_seconds"
+    if any(marker in text for marker in _DNS):
+        return "its host name does not resolve (DNS)"
+    if "Connection refused" in text or "ConnectionRefusedError" in text:
+        return "connection refused"
+    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,13 @@ class StreamSchema:
     def undeclared(self, names: list[str]) -> list[str]:
         """Source fields this stream does not declare (after renames), in source order."""
         declared = {f.name for f in self.fields} | set(self.known_extras)
-        return [n for n in names if n not in declared and self.renames.get(n) not in declared]
+        present = set(names)
+        # a declared rename's new name is read into its field only while the old one is gone;
+        # with both there, the new one is an ordinary new field (kept, never silently dropped)
+        mapped = {
+            new for new, old in self.renames.items() if old in declared and old not in present
+        }
+        return [n for n in names if n not in declared and n not in mapped]
 
     def _renamed(self, table: pa.Table) -> pa.Table:
         if not self.renames:

@@ -78,11 +78,8 @@ def compare(stream: ObjectStream, contract: Contract, fields: Mapping[str, str])
         elif spec.name not in SYNTHESIZED:
             gone.append(spec.name)
     added = schema.undeclared(list(fields))
-    extras += [
-        SchemaChange(n, "added", f"describe type {fields[n]}", _ADDED[schema.new_fields])
-        for n in added
-    ]
-    changes += _shadowed(contract, fields)
+    action = _ADDED[schema.new_fields]
+    extras += [SchemaChange(n, "added", _added_detail(n, fields, contract), action) for n in added]
     stop = ""
     if gone:
         changes += [
@@ -104,13 +101,13 @@ def _retyped(name: str, kind: str, declared: object) -> SchemaChange:
     )
 
 
-def _shadowed(contract: Contract, fields: Mapping[str, str]) -> list[SchemaChange]:
-    """A declared rename whose old name is still there too: the new name is not read."""
-    return [
-        SchemaChange(new, "added", f"declared as the new name of {old}", f"ignored: {old} exists")
-        for new, old in contract.renames.items()
-        if new in fields and old in fields
-    ]
+def _added_detail(name: str, fields: Mapping[str, str], contract: Contract) -> str:
+    """A new field's describe type; for a declared rename whose old name is still there too,
+    that it is not read into the declared field."""
+    old = contract.renames.get(name)
+    if old is not None and old in fields:
+        return f"describe type {fields[name]}; declared as the new name of {old}, still there"
+    return f"describe type {fields[name]}"
 
 
 def _removed(stream: ObjectStream, gone: list[str], added: list[str]) -> str:

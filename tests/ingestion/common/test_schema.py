@@ -97,3 +97,11 @@ def test_new_field_policies() -> None:
 def test_keys_must_be_declared() -> None:
     with pytest.raises(ValueError, match="not declared"):
         StreamSchema("raw.x", keys=("id",), fields=fields(("other", pa.string())))
+
+
+def test_a_rename_whose_old_name_is_still_sent_keeps_the_new_field() -> None:
+    schema = SCHEMA.with_contract("evolve", {"cost": "spend"})
+    batch = pa.table({"ad_id": ["1"], "date_start": ["2025-01-01"], "spend": [1.0], "cost": [2.5]})
+    table = schema.conform(batch)
+    assert table.column("spend").to_pylist() == [1.0]
+    assert json.loads(table.column(EXTRA_COLUMN)[0].as_py()) == {"cost": 2.5}

@@ -6,9 +6,12 @@ Product_Usage__c) into `raw.salesforce_<object>`, merged on `Id`, soft-deleted r
 `IsDeleted = true`.
 
 A scheduled run reads `SystemModstamp >= cursor` (per object, stored in the warehouse) up to the
-end of its data interval. Trigger with params `start`/`end` (YYYY-MM-DD) to re-read exactly the
-records whose SystemModstamp falls in those days. Batches failing their checks are quarantined
-(`quarantine.salesforce_<object>`) and the task fails after loading everything else.
+end of its data interval. An object's first sync reads its whole history. Trigger with params
+`start`/`end` (YYYY-MM-DD) for a backfill: it re-reads every record with `SystemModstamp >= start`
+up to now (a CRM keeps only a record's latest state, so the end date does not bound it). Bad
+records are quarantined one by one (`quarantine.salesforce_<object>`) while the rest loads; the
+task fails, after loading everything else, only when a whole batch is refused or an object stops
+on a schema change (see ingestion/contracts.yml).
 
 Credentials: Airflow connection `mdp_salesforce` (login/password = connected-app client id and
 secret; extra: `refresh_token`, `token_url`, `api_version`, optional `ca_bundle`).

@@ -252,7 +252,7 @@ def main() -> int:
         print(json.dumps(measure(args.one, args.scale, args.seed, args.rate, tuning)), flush=True)
         return 0
     meta = machine(Path(__file__).parents[1])
-    meta["command"] = "python benchmarks/reliability.py " + shlex.join(sys.argv[1:])
+    meta["command"] = shlex.join(["python", "benchmarks/reliability.py", *sys.argv[1:]])
     started = time.perf_counter()
     print(
         f"Reliability: full-year sync of the {args.scale} world (seed {args.seed}), transport "

@@ -5,6 +5,7 @@ then write benchmarks/RESULTS.md (machine, goal checks, one table per benchmark)
     python -m benchmarks --scales small medium large       # add the large world
     python -m benchmarks --scales tiny --repeats 1 --journeys 10000   # a quick check
     python -m benchmarks --only pipeline crm_sync          # some benchmarks
+    python -m benchmarks --only reliability --scales small # rows lost at 10 % and 30 % faults
     python -m benchmarks --include-pipeline large.json     # plus a large run made earlier
 """
 
@@ -36,6 +37,8 @@ def script_args(name: str, args: argparse.Namespace) -> list[str]:
     if name in ("ingestion", "transform", "sandbox_world"):
         return ["--scales", *scales]
     if name == "crm_sync":  # per-record REST is slow: the smallest scale is enough for the ratio
+        return ["--scale", scales[0]]
+    if name == "reliability":  # faults cost retries and timeouts, not rows: the smallest scale
         return ["--scale", scales[0]]
     if name == "model_quality":  # quality needs data: the largest scale
         return ["--scale", scales[-1]]

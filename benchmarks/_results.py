@@ -103,6 +103,7 @@ def goal_checks(figures: Figures) -> list[list[str]]:
     if crm and crm.get("break_even_s") is not None:
         name = f"CRM round trip per call from which Bulk 2.0 >= {crm['goal']}x REST"
         rows.append([name, f"{crm['break_even_s'] * 1000:.1f} ms", "-", "-"])
+    rows += _reliability_goals(figures.get("reliability"))
     models = figures.get("model_quality")
     if models:
         for t in models["targets"]:
@@ -274,6 +275,93 @@ def _models(f: Figures) -> list[str]:
     return out + _table(["target", "eval rows", "model AUC", "Bayes AUC", "gap", "ECE"], rows)
 
 
+def _first_runs(f: Figures, rate: float) -> list[dict[str, Any]]:
+    return [r["runs"][0] for r in f["results"] if r["rate"] == rate and r["runs"]]
+
+
+def first_losses(f: Figures, rate: float) -> tuple[int, int]:
+    """Rows lost and rows duplicated by the first runs at a fault rate, all sources."""
+    tables = [t for run in _first_runs(f, rate) for t in run["tables"]]
+    return sum(t["lost"] for t in tables), sum(t["duplicated"] for t in tables)
+
+
+def _rates(f: Figures) -> list[float]:
+    return sorted({r["rate"] for r in f["results"]})
+
+
+def _reliability_goals(f: Figures | None) -> list[list[str]]:
+    """Per fault rate: rows lost + duplicated by the first runs (goal 0), and runs that raised."""
+    if not f:
+        return []
+    rows = []
+    for rate in _rates(f):
+        name = f"rows lost + duplicated, {rate:.0%} of API calls faulty (first run)"
+        bad = sum(first_losses(f, rate))
+        rows.append([name, f"{bad:,}", "0", "PASS" if bad == 0 else "FAIL"])
+        raised = sum(run["error"] is not None for run in _first_runs(f, rate))
+        total = sum(r["rate"] == rate for r in f["results"])
+        name = f"runs that raised, {rate:.0%} of API calls faulty"
+        rows.append([name, f"{raised} of {total}", "-", "-"])
+    return rows
+
+
+def _reliability_rows(f: Figures) -> list[list[Any]]:
+    """One row per (rate, source, run, raw table); a run's own figures on its first row."""
+    rows: list[list[Any]] = []
+    for result in f["results"]:
+        rate, source = f"{result['rate']:.0%}", result["source"]
+        if not result["runs"]:
+            rows.append([rate, source, "", "FAILED", "", "", "", result["error"], *[""] * 6])
+        for run in result["runs"]:
+            status = "ok" if run["error"] is None else "raised"
+            faults = sum(run["faults"].values())
+            head = [rate, source, run["run"], status, faults, run["retries"], run["seconds"]]
+            for t in run["tables"]:
+                keys = ("truth_rows", "raw_rows", "lost", "duplicated", "changed", "extra")
+                rows.append([*head, t["table"], *(f"{t[k]:,}" for k in keys)])
+                head = [rate, source, run["run"], "", "", "", ""]
+    return rows
+
+
+def _reliability(f: Figures) -> list[str]:
+    meta = f.get("meta") or {}
+    ran = f" Run at {meta['commit']} on {meta['date']} (`{meta['command']}`)," if meta else ""
+    out = [
+        f"{f['scale']} world, seed {f['seed']}: each source syncs the full year against its "
+        "emulator, which answers the given share of API calls with a transport fault (rate "
+        "limit, server error, timeout, expired token), into a fresh DuckDB; client timeout "
+        f"{f['timeout_s']:g} s, retry waits shortened (the attempts are each connector's "
+        f"own).{ran} {f['wall_s']:,.0f} s in all.",
+        "",
+        "Against the world's truth: **lost** = truth rows missing from the raw table, **dup** = "
+        "raw rows beyond the first of their natural key, **changed** = keys whose raw row "
+        "differs in a compared column, **extra** = raw keys the truth does not have. "
+        "raw.ga4_events has no key: it is compared per day as a multiset of row contents. "
+        "A run that raised is run once more (run 2), as a scheduled retry of the task would.",
+        "",
+    ]
+    for rate in _rates(f):
+        lost, dup = first_losses(f, rate)
+        verdict = "PASS" if lost == dup == 0 else "FAIL"
+        out.append(
+            f"- {rate:.0%} of API calls faulty, first runs: {lost:,} lost, {dup:,} duplicated "
+            f"(goal 0 and 0): {verdict}"
+        )
+    header = ["faulty calls", "source", "run", "result", "faults", "retries", "seconds"]
+    header += ["raw table", "truth rows", "raw rows", "lost", "dup", "changed", "extra"]
+    out += ["", *_table(header, _reliability_rows(f))]
+    raised = [
+        f"- {r['source']} at {r['rate']:.0%}, run {run['run']}: {run['error']}"
+        for r in f["results"]
+        for run in r["runs"]
+        if run["error"] is not None
+    ]
+    raised += [
+        f"- {r['source']} at {r['rate']:.0%}: {r['error']}" for r in f["results"] if not r["runs"]
+    ]
+    return out + (["", "Runs that raised:", "", *raised] if raised else [])
+
+
 def _sandbox(f: Figures) -> list[str]:
     keys = ("scale", "generate_s", "save_s", "peak_rss_mb", "parquet_mb", "users")
     return _table(list(keys), [[r[k] for k in keys] for r in f["results"]])
@@ -285,6 +373,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Figures], list[str]]]] = {
     "transform": ("Transform vs one DuckDB pass", _transform),
     "attribution": ("Markov attribution: ours vs channelattribution", _attribution),
     "crm_sync": ("CRM sync: Bulk 2.0 vs per-record REST", _crm),
+    "reliability": ("Reliability under API faults: rows vs the world's truth", _reliability),
     "model_quality": ("Model quality vs the world's truth", _models),
     "sandbox_world": ("Sandbox world generation", _sandbox),
 }
@@ -312,3 +401,21 @@ def render(meta: dict[str, Any], figures: Figures, failed: dict[str, str] | None
         elif figures.get(key):
             lines += ["", f"## {title}", "", *section(figures[key])]
     return "\n".join(lines) + "\n"
+
+
+def refresh_section(path: Path, key: str, figures: Figures) -> None:
+    """Replace one benchmark's section of an existing RESULTS.md (append it when absent),
+    leaving the header, the goals and the other sections as they are."""
+    title, section = SECTIONS[key]
+    heading = f"## {title}"
+    block = [heading, "", *section(figures)]
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    lines = text.rstrip("\n").split("\n")
+    if heading in lines:
+        first = lines.index(heading)
+        after = [i for i in range(first + 1, len(lines)) if lines[i].startswith("## ")]
+        last = after[0] if after else len(lines)
+        lines[first:last] = [*block, ""] if after else block
+    else:
+        lines += ["", *block]
+    path.write_text("\n".join(lines) + "\n")

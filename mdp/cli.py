@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -422,16 +422,38 @@ def doctor() -> None:
     raise typer.Exit(0 if ok else 1)
 
 
+def user_error_behind(error: BaseException) -> MdpError | None:
+    """The user-caused error that `error` happened while handling, if any: a clean-up step
+    (e.g. publishing docs in a `finally`) can fail for the same cause, such as a full disk."""
+    seen: set[int] = set()
+    context = error.__context__
+    while context is not None and id(context) not in seen:
+        if isinstance(context, MdpError):
+            return context
+        seen.add(id(context))
+        context = context.__context__
+    return None
+
+
 def main() -> None:
     """Entry point: user errors print one line (no traceback) and exit non-zero."""
     configure_logging(os.environ.get("MDP_LOG_LEVEL", "WARNING"))
     try:
         app()  # standalone: usage errors print click's one-line message and exit 2
     except MdpError as error:
-        Console(stderr=True, soft_wrap=True).print(
-            f"[bold red]error:[/] {redact(str(error))}", highlight=False
-        )
-        sys.exit(error.exit_code)
+        _exit_with(error, str(error))
+    except Exception as error:
+        cause = user_error_behind(error)
+        if cause is None:
+            raise  # a bug: the traceback is what a developer needs
+        _exit_with(cause, f"{cause} (a later step failed too: {type(error).__name__}: {error})")
+
+
+def _exit_with(error: MdpError, message: str) -> NoReturn:
+    Console(stderr=True, soft_wrap=True).print(
+        f"[bold red]error:[/] {redact(message)}", highlight=False
+    )
+    sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

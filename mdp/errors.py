@@ -41,6 +41,12 @@ class WarehouseFullError(WarehouseUnavailableError):
     """A write ran out of space (disk full, quota, file-size limit)."""
 
 
+class UnknownCursorError(MdpError):
+    """A source or stream with no ingestion cursor (a usage error: exit code 2)."""
+
+    exit_code = 2
+
+
 class PipelineError(MdpError):
     """A DAG run or pipeline stage failed."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from mdp.warehouse.base import (
     STATE_TABLE,
     ArrowData,
     LoadResult,
+    StateEntry,
     TableChecksum,
     TableRef,
     Warehouse,
@@ -400,3 +401,28 @@ class DuckDBWarehouse(Warehouse):
             {"key": key},
         )
         return None if value is None else str(value)
+
+    def list_state(self, prefix: str = "") -> list[StateEntry]:
+        if not self.table_exists(STATE_TABLE):
+            return []
+        name = self._name(TableRef.parse(STATE_TABLE))
+        stamped = "updated_at" in self._columns(name)
+        when = "updated_at" if stamped else "null::timestamptz as updated_at"
+        rows = self._run(
+            f"select key, value, {when} from {name} where starts_with(key, $prefix) order by key",
+            {"prefix": prefix},
+        )
+        return [
+            StateEntry(str(key), str(value), None if at is None else at.astimezone(UTC))
+            for key, value, at in rows
+        ]
+
+    def delete_state(self, key: str) -> bool:
+        if not self.table_exists(STATE_TABLE):
+            return False
+        name = self._name(TableRef.parse(STATE_TABLE))
+        deleted = self._in_transaction(
+            f"deleting state key {key!r}",
+            lambda: self._scalar(f"delete from {name} where key = $key", {"key": key}),
+        )
+        return bool(deleted)

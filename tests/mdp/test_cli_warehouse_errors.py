@@ -26,7 +26,9 @@ def warehouse_file(settings: Any) -> Path:
 @pytest.mark.parametrize(
     "args",
     [
-        ["report"],  # the warehouse layer opening the file
+        ["state", "show"],  # the warehouse layer opening the file
+        ["state", "reset", "ga4", "events", "--yes"],
+        ["report"],
         ["transform"],  # dbt would open it: refused before dbt prints its tracebacks
     ],
 )
@@ -40,6 +42,29 @@ def test_a_warehouse_held_by_another_process_is_one_line_with_its_pid(
         f"error: warehouse file {warehouse_file} is in use by another process (python"
     )
     assert f"PID {holder.pid}); wait for it to finish or close the program" in line
+    with DuckDBWarehouse(warehouse_file) as warehouse:
+        assert warehouse.get_state(CURSOR) == "2025-12-31"
+
+
+def test_no_space_to_write_is_one_line_naming_the_file_and_nothing_changes(
+    warehouse_file: Path,
+) -> None:
+    # a file-size limit of 0 bytes: the commit's write-ahead log cannot be written
+    result = run_mdp(
+        "state",
+        "reset",
+        "ga4",
+        "events",
+        "--yes",
+        env={"MDP_DUCKDB_PATH": str(warehouse_file)},
+        file_size_limit=0,
+    )
+    line = one_line_error(result)
+    assert line == (
+        f"error: deleting state key '{CURSOR}' failed: no space to write {warehouse_file}.wal "
+        "(File too large: the file size limit, ulimit -f, was reached); it was rolled back and "
+        "the warehouse is as it was; free disk space or raise the limit, then rerun"
+    )
     with DuckDBWarehouse(warehouse_file) as warehouse:
         assert warehouse.get_state(CURSOR) == "2025-12-31"
 

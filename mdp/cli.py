@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -26,6 +26,10 @@ app = typer.Typer(
 )
 sandbox_app = typer.Typer(help="The simulated world and its API emulators (demo and tests).")
 app.add_typer(sandbox_app, name="sandbox")
+state_app = typer.Typer(
+    help="Ingestion cursors: where each stream's next run starts.", no_args_is_help=True
+)
+app.add_typer(state_app, name="state")
 console = Console()
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
@@ -95,6 +99,61 @@ def _print_sandbox(state: dict[str, Any]) -> None:
     for name, endpoint in sorted(state.get("endpoints", {}).items()):
         table.add_row(name, str(endpoint))
     console.print(table)
+
+
+@state_app.command("show")
+def state_show(
+    source: Annotated[str | None, typer.Argument(help=", ".join(SOURCES))] = None,
+) -> None:
+    """Show each stream's cursor (where its next incremental run starts) and when it was set."""
+    from mdp.runtime.cursors import list_cursors
+    from mdp.warehouse import get_warehouse
+
+    with get_warehouse(get_settings()) as warehouse:
+        cursors = list_cursors(warehouse, source)
+    if not cursors:
+        console.print(
+            f"no cursor stored for {source} yet: its next run is a first sync"
+            if source
+            else "no ingestion cursor stored yet: each source's next run is a first sync"
+        )
+        return
+    # names and values are copied into commands: never cut one (no outer edge leaves room)
+    table = Table(title="Ingestion cursors", show_edge=False, pad_edge=False)
+    for header, values in (
+        ("source", [c.source for c in cursors]),
+        ("stream", [c.stream for c in cursors]),
+        ("cursor", [c.value for c in cursors]),
+    ):
+        table.add_column(header, no_wrap=True, min_width=max(len(v) for v in values))
+    table.add_column("updated (UTC)", no_wrap=True)
+    for cursor in cursors:
+        updated = f"{cursor.updated_at:%Y-%m-%d %H:%M}" if cursor.updated_at else "-"
+        table.add_row(cursor.source, cursor.stream, cursor.value, updated)
+    console.print(table)
+    console.print("To restart a stream as a first sync: mdp state reset SOURCE STREAM")
+
+
+@state_app.command("reset")
+def state_reset(
+    source: Annotated[str, typer.Argument(help=", ".join(SOURCES))],
+    stream: Annotated[str, typer.Argument(help="A stream `mdp state show SOURCE` lists")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Reset without asking")] = False,
+) -> None:
+    """Delete a stream's cursor so its next run starts as a first sync (no data is deleted)."""
+    from mdp.runtime.cursors import find_cursor, next_run, reset_cursor
+    from mdp.warehouse import get_warehouse
+
+    settings = get_settings()
+    with get_warehouse(settings) as warehouse:  # closed while asking: the file stays free
+        cursor = find_cursor(warehouse, source, stream)
+    console.print(f"{cursor.key} is {cursor.value}; without it, {next_run(cursor)}.")
+    if not yes and not typer.confirm("Reset this cursor?", default=False):
+        console.print("cursor kept; nothing changed")
+        raise typer.Exit(1)
+    with get_warehouse(settings) as warehouse:
+        reset_cursor(warehouse, cursor)
+    console.print(f"cursor {cursor.key} reset (it was {cursor.value})")
 
 
 @app.command()
@@ -422,16 +481,38 @@ def doctor() -> None:
     raise typer.Exit(0 if ok else 1)
 
 
+def user_error_behind(error: BaseException) -> MdpError | None:
+    """The user-caused error that `error` happened while handling, if any: a clean-up step
+    (e.g. publishing docs in a `finally`) can fail for the same cause, such as a full disk."""
+    seen: set[int] = set()
+    context = error.__context__
+    while context is not None and id(context) not in seen:
+        if isinstance(context, MdpError):
+            return context
+        seen.add(id(context))
+        context = context.__context__
+    return None
+
+
 def main() -> None:
     """Entry point: user errors print one line (no traceback) and exit non-zero."""
     configure_logging(os.environ.get("MDP_LOG_LEVEL", "WARNING"))
     try:
         app()  # standalone: usage errors print click's one-line message and exit 2
     except MdpError as error:
-        Console(stderr=True, soft_wrap=True).print(
-            f"[bold red]error:[/] {redact(str(error))}", highlight=False
-        )
-        sys.exit(error.exit_code)
+        _exit_with(error, str(error))
+    except Exception as error:
+        cause = user_error_behind(error)
+        if cause is None:
+            raise  # a bug: the traceback is what a developer needs
+        _exit_with(cause, f"{cause} (a later step failed too: {type(error).__name__}: {error})")
+
+
+def _exit_with(error: MdpError, message: str) -> NoReturn:
+    Console(stderr=True, soft_wrap=True).print(
+        f"[bold red]error:[/] {redact(message)}", highlight=False
+    )
+    sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

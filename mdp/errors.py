@@ -27,6 +27,26 @@ class SchemaMismatchError(WarehouseError):
     """A batch's columns do not fit the target table (missing key, incompatible type)."""
 
 
+class WarehouseUnavailableError(MdpError):
+    """The warehouse cannot take work now (its file is held by another process, or there is no
+    space left to write). Not a WarehouseError: the batch is fine, so a loader must not quarantine
+    it; the run stops and is rerun once the cause is gone."""
+
+
+class WarehouseBusyError(WarehouseUnavailableError):
+    """Another process holds the DuckDB file open (DuckDB allows one writing process)."""
+
+
+class WarehouseFullError(WarehouseUnavailableError):
+    """A write ran out of space (disk full, quota, file-size limit)."""
+
+
+class UnknownCursorError(MdpError):
+    """A source or stream with no ingestion cursor (a usage error: exit code 2)."""
+
+    exit_code = 2
+
+
 class PipelineError(MdpError):
     """A DAG run or pipeline stage failed."""
 

@@ -63,6 +63,9 @@ def render_pdf(html: str, path: Path) -> None:
     """PDF from the same HTML (weasyprint runs no JavaScript: the charts are static SVG)."""
     from weasyprint import HTML
 
+    # weasyprint warns once per SVG style it does not apply (fill, stroke …): over a thousand
+    # lines per report, which would bury what the command says on a terminal
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     # no base_url: the document references nothing outside itself
     HTML(string=html).write_pdf(path)
 

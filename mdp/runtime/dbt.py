@@ -10,6 +10,8 @@ from mdp.settings import Settings, WarehouseKind
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+#: dbt commands that never open the warehouse (the others need the DuckDB file to themselves).
+OFFLINE_COMMANDS = frozenset({"parse", "deps", "clean", "list", "ls", "debug", "init"})
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -40,8 +42,21 @@ def apply_dbt_env(settings: Settings) -> None:
     os.environ.update(dbt_env(settings))
 
 
+def opens_warehouse(args: list[str]) -> bool:
+    """Whether the dbt command connects to the warehouse (`dbt --version` or `dbt parse` don't)."""
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    return command is not None and command not in OFFLINE_COMMANDS
+
+
 def run_dbt(settings: Settings, args: list[str]) -> int:
-    """Run a dbt command in-process against dbt_project/ with mdp's profile; return its code."""
+    """Run a dbt command in-process against dbt_project/ with mdp's profile; return its code.
+
+    A DuckDB file held by another process is refused first with a named error
+    (WarehouseBusyError): dbt itself would print tracebacks."""
+    if settings.warehouse is WarehouseKind.DUCKDB and opens_warehouse(args):
+        from mdp.warehouse.duckdb import ensure_not_in_use
+
+        ensure_not_in_use(settings.duckdb_file)
     from dbt.cli.main import dbtRunner
 
     apply_dbt_env(settings)

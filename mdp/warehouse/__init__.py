@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mdp.settings import Settings, WarehouseKind, get_settings
-from mdp.warehouse.base import LoadResult, TableChecksum, TableRef, Warehouse
+from mdp.warehouse.base import LoadResult, StateEntry, TableChecksum, TableRef, Warehouse
 
-__all__ = ["LoadResult", "TableChecksum", "TableRef", "Warehouse", "get_warehouse"]
+__all__ = ["LoadResult", "StateEntry", "TableChecksum", "TableRef", "Warehouse", "get_warehouse"]
 
 
 def get_warehouse(settings: Settings | None = None) -> Warehouse:

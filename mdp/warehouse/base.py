@@ -53,6 +53,15 @@ class LoadResult:
 
 
 @dataclass(frozen=True)
+class StateEntry:
+    """One stored state value and when it was last written (None when not recorded)."""
+
+    key: str
+    value: str
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
 class TableChecksum:
     """Order-independent fingerprint of a table's content."""
 
@@ -234,6 +243,14 @@ class Warehouse(ABC):
             }
         )
         self.merge(STATE_TABLE, row, keys=["key"])
+
+    @abstractmethod
+    def list_state(self, prefix: str = "") -> list[StateEntry]:
+        """The stored state values whose key starts with `prefix` (literally), sorted by key."""
+
+    @abstractmethod
+    def delete_state(self, key: str) -> bool:
+        """Remove a state value; whether there was one."""
 
     @abstractmethod
     def close(self) -> None:

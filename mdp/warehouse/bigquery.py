@@ -20,6 +20,7 @@ from mdp.warehouse.base import (
     STATE_TABLE,
     ArrowData,
     LoadResult,
+    StateEntry,
     TableChecksum,
     TableRef,
     Warehouse,
@@ -299,6 +300,28 @@ class BigQueryWarehouse(Warehouse):
             ).result()
         )
         return None if not rows else str(rows[0][0])
+
+    def list_state(self, prefix: str = "") -> list[StateEntry]:
+        ref = TableRef.parse(STATE_TABLE)
+        try:
+            stored = self.client.get_table(self.table_id(ref))
+        except NotFound:
+            return []
+        stamped = any(field.name == "updated_at" for field in stored.schema)
+        when = "updated_at" if stamped else "cast(null as timestamp) as updated_at"
+        rows = self._run(
+            f"select key, value, {when} from {self._name(ref)} "
+            "where starts_with(key, @prefix) order by key",
+            {"prefix": prefix},
+        ).result()
+        return [StateEntry(str(row[0]), str(row[1]), row[2]) for row in rows]
+
+    def delete_state(self, key: str) -> bool:
+        ref = TableRef.parse(STATE_TABLE)
+        if not self.table_exists(ref):
+            return False
+        job = self._run(f"delete from {self._name(ref)} where key = @key", {"key": key})
+        return bool(job.num_dml_affected_rows)
 
 
 def create_target_sql(

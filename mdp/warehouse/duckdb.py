@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -11,12 +13,18 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from mdp.errors import WarehouseError
+from mdp.errors import (
+    WarehouseBusyError,
+    WarehouseError,
+    WarehouseFullError,
+    WarehouseUnavailableError,
+)
 from mdp.warehouse import sql
 from mdp.warehouse.base import (
     STATE_TABLE,
     ArrowData,
     LoadResult,
+    StateEntry,
     TableChecksum,
     TableRef,
     Warehouse,
@@ -28,6 +36,69 @@ from mdp.warehouse.base import (
 )
 
 _D = sql.DUCKDB
+log = logging.getLogger(__name__)
+
+# What DuckDB says when another process holds the file, e.g. 'Could not set lock on file
+# "/x/w.duckdb": Conflicting lock is held in /usr/bin/python3 (PID 42). See also …'
+_LOCKED = re.compile(r'Could not set lock on file "(?P<file>[^"]+)"')
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+# The OS's words for a write that found no room, and what each means for the user.
+_NO_SPACE = (
+    ("No space left on device", "the disk is full"),
+    ("File too large", "the file size limit, ulimit -f, was reached"),
+    ("Disk quota exceeded", "the disk quota is used up"),
+)
+_WRITTEN = re.compile(r'file "(?P<file>[^"]+)"')
+_DURABLE = "COMMIT succeeded and is durable"
+
+
+def busy_error(error: BaseException) -> WarehouseBusyError | None:
+    """The named error for DuckDB's file-lock conflict (None for any other error)."""
+    found = _LOCKED.search(str(error))
+    if found is None:
+        return None
+    holder = _HOLDER.search(str(error))
+    by = f" ({Path(holder['program']).name}, PID {holder['pid']})" if holder else ""
+    return WarehouseBusyError(
+        f"warehouse file {found['file']} is in use by another process{by}; wait for it "
+        "to finish or close the program that has it open (a BI tool, a notebook, another mdp "
+        "command), then retry"
+    )
+
+
+def full_error(
+    what: str,
+    error: BaseException,
+    undone: str = "it was rolled back and the warehouse is as it was",
+) -> WarehouseFullError | None:
+    """The named error for a write that ran out of space (None for any other error); `undone`
+    says what became of the failed write."""
+    text = str(error)
+    cause = next(((words, means) for words, means in _NO_SPACE if words in text), None)
+    if cause is None:
+        return None
+    written = _WRITTEN.search(text)
+    target = written["file"] if written else "the warehouse file"
+    why = f"{cause[0]}: {cause[1]}"
+    if _DURABLE in text:  # the commit reached DuckDB's log; only the checkpoint after it failed
+        return WarehouseFullError(
+            f"{what} was committed to DuckDB's log, but there was no space to write {target} "
+            f"({why}); the log is replayed on the next open; free disk space or raise the "
+            "limit, then rerun"
+        )
+    return WarehouseFullError(
+        f"{what} failed: no space to write {target} ({why}); {undone}; free disk space or "
+        "raise the limit, then rerun"
+    )
+
+
+def ensure_not_in_use(path: Path) -> None:
+    """Raise WarehouseBusyError if another process holds the file (before handing it to a
+    tool, such as dbt, that would print a traceback instead)."""
+    if not path.exists():
+        return
+    with DuckDBWarehouse(path) as warehouse:
+        warehouse.con.execute("select 1")  # opening the file is the check
 
 
 class DuckDBWarehouse(Warehouse):
@@ -46,12 +117,32 @@ class DuckDBWarehouse(Warehouse):
         if self._con is None:
             if isinstance(self.path, Path):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con = duckdb.connect(str(self.path))
+            self._con = self._connect()
             if self.memory_limit:
                 # SET, not connect(config=...): DuckDB refuses a second in-process connection to
                 # the file whose config differs from the first one's (dbt's, a task's)
                 self._con.execute(f"set memory_limit = '{self.memory_limit}'")
         return self._con
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """Open (or create) the file; a held file or a full disk is a named error."""
+        created = isinstance(self.path, Path) and not self.path.exists()
+        try:
+            return duckdb.connect(str(self.path))
+        except duckdb.IOException as error:
+            busy = busy_error(error)
+            if busy is not None:
+                raise busy from error
+            undone = "the file keeps what it held"
+            if created:
+                undone = "the half-written new file was removed"
+            full = full_error(f"opening the warehouse file {self.path}", error, undone)
+            if full is None:
+                raise
+            if created:  # a half-written new file would refuse every later open
+                for leftover in (Path(f"{self.path}.wal"), Path(str(self.path))):
+                    leftover.unlink(missing_ok=True)
+            raise full from error
 
     def _run(self, statement: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Execute and fetch everything: DuckDB refuses new work while a result is open."""
@@ -61,6 +152,14 @@ class DuckDBWarehouse(Warehouse):
         """The first column of the first row."""
         rows = self._run(statement, params)
         return rows[0][0] if rows else None
+
+    def _quietly(self, cleanup: Callable[[], object]) -> None:
+        """Clean up after a failure without replacing it: DuckDB refuses work in an aborted
+        transaction or after a fatal error, and the temporary objects die with the connection."""
+        try:
+            cleanup()
+        except duckdb.Error as error:
+            log.debug("clean-up after a failed warehouse operation failed too: %s", error)
 
     def close(self) -> None:
         if self._con is not None:
@@ -109,10 +208,13 @@ class DuckDBWarehouse(Warehouse):
                     else:
                         self._run(f"insert into {stage} by name select * from _mdp_batch")
                 finally:
-                    self.con.unregister("_mdp_batch")
+                    self._quietly(lambda: self.con.unregister("_mdp_batch"))
                 rows += batch.num_rows
-        except BaseException:
-            self._run(f"drop table if exists {stage}")
+        except BaseException as error:
+            self._quietly(lambda: self._run(f"drop table if exists {stage}"))
+            full = full_error(f"staging the batch for {table}", error)
+            if full is not None:
+                raise full from error
             raise
         return (stage, rows) if rows else ("", 0)
 
@@ -143,20 +245,25 @@ class DuckDBWarehouse(Warehouse):
                 self._run(f"alter table {target} add column {_D.ident(column)} {dtype}")
         return list(staged)
 
-    def _in_transaction(self, table: TableRef, work: Any) -> Any:
-        """Run `work()` in one transaction; on any error roll back and raise WarehouseError."""
+    def _in_transaction(self, what: str, work: Callable[[], Any]) -> Any:
+        """Run `work()` in one transaction; on any error roll back and raise a named error
+        (WarehouseFullError when the disk or a size limit was the cause, else WarehouseError)
+        that says what failed: `what`, e.g. "load into raw.t"."""
         self._run("begin transaction")
         try:
             result = work()
             self._run("commit")
             return result
         except Exception as error:
-            self._run("rollback")
-            if isinstance(error, WarehouseError):
+            # a failed COMMIT has already rolled back ("no transaction is active") and a fatal
+            # error refuses any statement: the ROLLBACK must not replace the real cause
+            self._quietly(lambda: self._run("rollback"))
+            if isinstance(error, (WarehouseError, WarehouseUnavailableError)):
                 raise
-            raise WarehouseError(
-                f"load into {table} failed and was rolled back: {error}"
-            ) from error
+            full = full_error(what, error)
+            if full is not None:
+                raise full from error
+            raise WarehouseError(f"{what} failed and was rolled back: {error}") from error
 
     def merge(
         self,
@@ -180,10 +287,10 @@ class DuckDBWarehouse(Warehouse):
                 self._run(sql.merge_sql(_D, target, stage, columns, keys))
                 return LoadResult(str(ref), rows, rows - matched, matched)
 
-            result: LoadResult = self._in_transaction(ref, work)
+            result: LoadResult = self._in_transaction(f"load into {ref}", work)
             return result
         finally:
-            self._run(f"drop table if exists {stage}")
+            self._quietly(lambda: self._run(f"drop table if exists {stage}"))
 
     def replace_partition(
         self,
@@ -228,7 +335,7 @@ class DuckDBWarehouse(Warehouse):
             rows = self._insert_stream(ref, checked)
             return LoadResult(str(ref), rows, inserted=rows, updated=0, deleted=removed)
 
-        result: LoadResult = self._in_transaction(ref, work)
+        result: LoadResult = self._in_transaction(f"load into {ref}", work)
         return result
 
     def _insert_stream(self, table: TableRef, batches: Iterable[pa.RecordBatch]) -> int:
@@ -255,7 +362,7 @@ class DuckDBWarehouse(Warehouse):
             try:
                 self._prepare_target(table, "_mdp_batch")
             finally:
-                self.con.unregister("_mdp_batch")
+                self._quietly(lambda: self.con.unregister("_mdp_batch"))
             self.con.register(
                 "_mdp_batch", pa.RecordBatchReader.from_batches(schema, counted(group))
             )
@@ -266,12 +373,18 @@ class DuckDBWarehouse(Warehouse):
                     raise failure[0] from None
                 raise
             finally:
-                self.con.unregister("_mdp_batch")
+                self._quietly(lambda: self.con.unregister("_mdp_batch"))
         return rows
 
     def query(self, sql_text: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         """Run a query (named parameters as `$name`) and return Arrow."""
-        return self.con.sql(sql_text, params=dict(params) if params else None).to_arrow_table()
+        try:
+            return self.con.sql(sql_text, params=dict(params) if params else None).to_arrow_table()
+        except duckdb.Error as error:  # a big sort or join spills to disk, which can be full
+            full = full_error("query", error)
+            if full is None:
+                raise
+            raise full from error
 
     def checksum(self, table: str | TableRef, exclude: Sequence[str] = ()) -> TableChecksum:
         ref = TableRef.parse(table)
@@ -288,3 +401,28 @@ class DuckDBWarehouse(Warehouse):
             {"key": key},
         )
         return None if value is None else str(value)
+
+    def list_state(self, prefix: str = "") -> list[StateEntry]:
+        if not self.table_exists(STATE_TABLE):
+            return []
+        name = self._name(TableRef.parse(STATE_TABLE))
+        stamped = "updated_at" in self._columns(name)
+        when = "updated_at" if stamped else "null::timestamptz as updated_at"
+        rows = self._run(
+            f"select key, value, {when} from {name} where starts_with(key, $prefix) order by key",
+            {"prefix": prefix},
+        )
+        return [
+            StateEntry(str(key), str(value), None if at is None else at.astimezone(UTC))
+            for key, value, at in rows
+        ]
+
+    def delete_state(self, key: str) -> bool:
+        if not self.table_exists(STATE_TABLE):
+            return False
+        name = self._name(TableRef.parse(STATE_TABLE))
+        deleted = self._in_transaction(
+            f"deleting state key {key!r}",
+            lambda: self._scalar(f"delete from {name} where key = $key", {"key": key}),
+        )
+        return bool(deleted)

@@ -7,7 +7,7 @@ dialect.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from unittest import mock
 
@@ -20,6 +20,7 @@ from google.cloud import bigquery
 
 from mdp.errors import DuplicateKeyError, SchemaMismatchError, WarehouseError
 from mdp.settings import BigQuerySettings
+from mdp.warehouse.base import StateEntry
 from mdp.warehouse.bigquery import BigQueryWarehouse, create_target_sql
 
 SCHEMA = [
@@ -186,3 +187,58 @@ def test_create_target_sql_partitions_timestamps_by_day() -> None:
     statement = create_target_sql("`p.raw.t`", "`p.raw.s`", schema, ["id"], "event_at")
     assert "partition by date(`event_at`)" in statement
     sqlglot.parse_one(statement, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
+
+
+STATE_SCHEMA = [
+    bigquery.SchemaField("key", "STRING"),
+    bigquery.SchemaField("value", "STRING"),
+    bigquery.SchemaField("updated_at", "TIMESTAMP"),
+]
+
+
+def state_client(rows: list[tuple[Any, ...]], affected: int = 1) -> FakeBigQuery:
+    """A client whose state table exists and answers every query with `rows`."""
+    fake = FakeBigQuery()
+    fake.client.get_table.side_effect = lambda table_id: bigquery.Table(
+        table_id, schema=STATE_SCHEMA
+    )
+
+    def answer(statement: str, job_config: Any = None, location: Any = None) -> Any:
+        fake.queries.append((statement, job_config))
+        job = mock.Mock(num_dml_affected_rows=affected)
+        job.result.return_value = iter(rows)
+        return job
+
+    fake.client.query.side_effect = answer
+    return fake
+
+
+def test_list_state_is_a_literal_prefix_query_in_bigquery_sql() -> None:
+    at = datetime(2025, 1, 2, 3, 4, tzinfo=UTC)
+    fake = state_client([("ga4.events.cursor", "2025-01-01", at)])
+    entries = warehouse(fake).list_state("ga4.")
+    assert entries == [StateEntry("ga4.events.cursor", "2025-01-01", at)]
+    ((statement, config),) = fake.queries
+    assert "`acme.mdp_mdp_meta.state`" in statement
+    assert "starts_with(key, @prefix)" in statement  # not LIKE: "_" in a source is literal
+    assert [(p.name, p.type_, p.value) for p in config.query_parameters] == [
+        ("prefix", "STRING", "ga4.")
+    ]
+    sqlglot.parse_one(statement, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
+
+
+def test_delete_state_deletes_one_key_in_bigquery_sql() -> None:
+    fake = state_client([], affected=1)
+    assert warehouse(fake).delete_state("ga4.events.cursor") is True
+    ((statement, config),) = fake.queries
+    assert statement == "delete from `acme.mdp_mdp_meta.state` where key = @key"
+    assert [(p.name, p.value) for p in config.query_parameters] == [("key", "ga4.events.cursor")]
+    sqlglot.parse_one(statement, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
+    assert warehouse(state_client([], affected=0)).delete_state("ga4.events.cursor") is False
+
+
+def test_state_without_a_state_table_is_empty() -> None:
+    fake = FakeBigQuery()  # get_table: NotFound
+    assert warehouse(fake).list_state() == []
+    assert warehouse(fake).delete_state("ga4.events.cursor") is False
+    assert not fake.queries

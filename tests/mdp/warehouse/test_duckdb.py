@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -144,6 +144,25 @@ def test_state_round_trip(wh: DuckDBWarehouse) -> None:
     wh.set_state("ga4.cursor", "2025-01-02")
     assert wh.get_state("ga4.cursor") == "2025-01-02"
     assert wh.list_tables("mdp_meta") == ["state"]
+
+
+def test_list_and_delete_state(wh: DuckDBWarehouse) -> None:
+    assert wh.list_state() == [] and wh.delete_state("a") is False
+    before = datetime.now(UTC)
+    for key in ("facebook_ads.insights.cursor", "facebookXads.other", "ga4.events.cursor"):
+        wh.set_state(key, "2025-01-01")
+    # the prefix is literal: "_" is not a LIKE wildcard here
+    entries = wh.list_state("facebook_ads.")
+    assert [e.key for e in entries] == ["facebook_ads.insights.cursor"]
+    assert entries[0].value == "2025-01-01"
+    assert entries[0].updated_at is not None and entries[0].updated_at >= before
+    assert entries[0].updated_at.utcoffset() is not None
+    assert len(wh.list_state()) == 3
+    assert wh.delete_state("ga4.events.cursor") is True
+    assert wh.delete_state("ga4.events.cursor") is False
+    assert wh.get_state("ga4.events.cursor") is None
+    remaining = [e.key for e in wh.list_state()]
+    assert remaining == ["facebookXads.other", "facebook_ads.insights.cursor"]  # by key
 
 
 def test_bad_table_name_refused(wh: DuckDBWarehouse) -> None:

@@ -13,7 +13,14 @@ import pyarrow as pa
 import pytest
 import sqlglot
 
-from mdp.warehouse.base import ArrowData, LoadResult, TableChecksum, TableRef, Warehouse
+from mdp.warehouse.base import (
+    ArrowData,
+    LoadResult,
+    StateEntry,
+    TableChecksum,
+    TableRef,
+    Warehouse,
+)
 
 SNAPSHOT = date(2025, 3, 1)
 #: DuckDB spellings that parse in sqlglot's BigQuery dialect yet fail (or mean something else)
@@ -58,6 +65,12 @@ class RecordingWarehouse(Warehouse):
     def close(self) -> None: ...
     def get_state(self, key: str) -> str | None:
         return None
+
+    def list_state(self, prefix: str = "") -> list[StateEntry]:
+        return []
+
+    def delete_state(self, key: str) -> bool:
+        return False
 
     def merge(self, table: str | TableRef, data: ArrowData, keys: Sequence[str], *,
               partition_by: str | None = None) -> LoadResult:  # fmt: skip

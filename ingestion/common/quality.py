@@ -198,9 +198,25 @@ class QualityGate:
         )
 
     def publish_docs(self) -> Path | None:
-        """Render the data docs site for every validation of this process; its index.html."""
+        """Render the data docs site for every validation of this process; its index.html, or
+        None when there is none or it could not be written (a warning: the docs are a view of
+        results the run already acted on, so a full disk there must not hide the run's error)."""
         if self.docs_dir is None:
             return None
+        # GE's site builder logs a failed write with its traceback before raising it; the
+        # warning below says the same in one line
+        builder = logging.getLogger("great_expectations.render.renderer.site_builder")
+        level = builder.level
+        builder.setLevel(logging.CRITICAL)
+        try:
+            return self._publish_docs(self.docs_dir)
+        except Exception as error:  # noqa: BLE001 - GE raises anything; the run's outcome stands
+            log.warning("data docs not published to %s: %s", self.docs_dir, error)
+            return None
+        finally:
+            builder.setLevel(level)
+
+    def _publish_docs(self, docs_dir: Path) -> Path:
         with self._lock:
             if "mdp" not in (self.context.get_config().data_docs_sites or {}):
                 self.context.add_data_docs_site(
@@ -209,13 +225,13 @@ class QualityGate:
                         "class_name": "SiteBuilder",
                         "store_backend": {
                             "class_name": "TupleFilesystemStoreBackend",
-                            "base_directory": str(self.docs_dir),
+                            "base_directory": str(docs_dir),
                         },
                         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                     },
                 )
             self.context.build_data_docs(site_names=["mdp"])
-        return self.docs_dir / "index.html"
+        return docs_dir / "index.html"
 
     def _suite(self, table: str, rules: Sequence[Rule]) -> Any:
         from great_expectations.expectations.expectation_configuration import (

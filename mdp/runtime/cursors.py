@@ -15,7 +15,7 @@ SUFFIX = ".cursor"
 #: What a source's next run does once a stream has no cursor (a first sync); keep in step with
 #: how each connector reads its cursor.
 FIRST_SYNC = {
-    "salesforce": "reads {stream}'s whole history up to the run's day (a first sync)",
+    "salesforce": "reads {stream}'s whole history, up to now (a first sync)",
     "facebook_ads": "pulls only its own days plus the lookback (no catch-up of missed days)",
     "google_ads": "pulls only its own days plus the lookback (no catch-up of missed days)",
     "ga4": "loads its own days (as every ga4 run does)",

@@ -67,7 +67,7 @@ def test_reset_with_yes_deletes_only_that_cursor_and_says_what_comes_next(cursor
     assert result.exit_code == 0, result.output
     assert (
         "salesforce.Lead.cursor is 2025-12-31T23:59:59.000Z; without it, the next salesforce run "
-        "reads Lead's whole history up to the run's day (a first sync) and stores a new cursor."
+        "reads Lead's whole history, up to now (a first sync) and stores a new cursor."
     ) in result.output
     assert "cursor salesforce.Lead.cursor reset (it was 2025-12-31T23:59:59.000Z)" in result.output
     left = {k: v for k, v in STORED.items() if k != "salesforce.Lead.cursor"}

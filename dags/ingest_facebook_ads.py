@@ -4,12 +4,13 @@ Loads **Meta Ads** (Marketing API, `facebook-business` SDK) into the raw layer:
 `raw.facebook_ads_campaigns`, `raw.facebook_ads_adsets`, `raw.facebook_ads_ads` (full refresh,
 merged on `id`) and `raw.facebook_ads_insights` (daily ad-level insights, merged on
 `account_id, ad_id, date_start`). Every run re-pulls the last `lookback_days` (default 28) days
-so Meta's conversion restatements land; every day is a window that passes its quality gate and
-reconciles with Meta's account totals, or goes to quarantine (the task then fails, naming it).
+so Meta's conversion restatements land. A record breaking a quality rule goes to quarantine alone
+and the rest loads (the summary counts it); a window whose sums disagree with Meta's account
+totals, or with too many bad records, goes to quarantine whole and the task fails, naming it.
 
 Trigger with params `start`/`end` (YYYY-MM-DD) to backfill a range (async report runs for
-ranges over 7 days). Credentials: Airflow connection `mdp_facebook_ads` (see
-`ingestion/facebook_ads/README.md`).
+ranges over 7 days); a window ending after today fails the task with one line. Credentials:
+Airflow connection `mdp_facebook_ads` (see `ingestion/facebook_ads/README.md`).
 """
 
 from __future__ import annotations

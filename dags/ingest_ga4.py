@@ -10,8 +10,10 @@ Loads **Google Analytics 4** into the raw layer, two streams per run:
 
 Each run re-pulls the last 3 days before its data interval (GA4 keeps processing a day for
 24–48 h), so restated numbers replace the early ones. Trigger with params `start`/`end`
-(YYYY-MM-DD) to backfill a range; reruns and backfills are idempotent. A window failing its
-quality checks goes to `quarantine.*` and fails the task after the others loaded.
+(YYYY-MM-DD) to backfill a range (a window ending after today fails the task with one line);
+reruns and backfills are idempotent. A record breaking a quality rule goes to `quarantine.*`
+alone and the rest loads; a window or export day refused whole fails the task after the others
+loaded.
 
 Credentials and location: Airflow connection `mdp_ga4` (see `ingestion/ga4/README.md`).
 """

@@ -2,13 +2,15 @@
 ### ingest_google_ads
 Loads **Google Ads** through GAQL `SearchStream` into `raw.google_ads_campaigns`,
 `raw.google_ads_ad_groups`, `raw.google_ads_ads` (full refresh, merged on ids) and
-`raw.google_ads_ad_metrics_daily` (one query per customer per day, merged on
+`raw.google_ads_ad_metrics_daily` (daily rows, one query per customer per load window, merged on
 `customer_id, ad_id, date`). Every run re-pulls the 30-day conversion window, so restated
-conversions land; reruns and backfills are idempotent. Windows failing their quality gate go to
-`quarantine.*` and fail the task after the rest loaded.
+conversions land; reruns and backfills are idempotent. A record breaking a quality rule goes to
+`quarantine.*` alone and the rest loads; a window refused whole (sums disagreeing with the
+account's, too many bad records) fails the task after the rest loaded.
 
-Params: `start`/`end` (YYYY-MM-DD) backfill a range; `lookback_days` overrides the conversion
-window. Credentials: Airflow connection `mdp_google_ads` (see `ingestion/google_ads/README.md`).
+Params: `start`/`end` (YYYY-MM-DD) backfill a range (a window ending after today fails the task
+with one line); `lookback_days` overrides the conversion window. Credentials: Airflow connection
+`mdp_google_ads` (see `ingestion/google_ads/README.md`).
 """
 
 from __future__ import annotations

@@ -36,12 +36,12 @@ def load_config(conn_id: str) -> MetaConfig:
 
 
 def pull_window(
-    first: date, last: date, lookback_days: int, cursor: str | None, backfill: bool
+    first: date, last: date, lookback_days: int, cursor: date | None, backfill: bool
 ) -> tuple[date, date]:
     """The insights days a run pulls: its window, extended back to the day after the stored
     cursor when scheduled runs were missed, then by the restatement lookback."""
-    if cursor and not backfill:
-        first = min(first, date.fromisoformat(cursor) + timedelta(days=1))
+    if cursor is not None and not backfill:
+        first = min(first, cursor + timedelta(days=1))
     return with_lookback(first, last, lookback_days)
 
 
@@ -56,12 +56,13 @@ def sync(
 ) -> dict[str, Any]:
     """Load every stream of every account for the run window [first, last]; a summary.
 
-    Raises QuarantinedWindowsError naming each refused window after loading all the others."""
+    Bad records are quarantined on their own and listed in the summary (`quarantined_records`);
+    raises QuarantinedWindowsError naming each refused window after loading all the others, and
+    StateError when the stored cursor is not a usable day."""
     config = client.config
     state = StreamState(warehouse, SOURCE)
-    pull_first, pull_last = pull_window(
-        first, last, config.lookback_days, state.cursor(INSIGHTS_STREAM), backfill
-    )
+    cursor = state.cursor_date(INSIGHTS_STREAM)
+    pull_first, pull_last = pull_window(first, last, config.lookback_days, cursor, backfill)
     context = LoadContext(run_id)
     results: list[WindowResult] = []
     for account_id in config.account_ids:
@@ -69,24 +70,40 @@ def sync(
         account.objects((first, last))
         account.insights(pull_first, pull_last)
         results += account.results
-    _advance(state, results, pull_last)
+    _advance(state, cursor, results, pull_last)
     summary = _summary(results, first, last, pull_first, client.requests)
-    if summary["quarantined"]:
-        raise QuarantinedWindowsError(
-            f"facebook_ads: {len(summary['quarantined'])} window(s) quarantined (the other "
-            "windows were loaded): " + " | ".join(summary["quarantined"])
+    bad = summary["quarantined_records"]
+    if bad:
+        log.warning(
+            "facebook_ads: %s; the rest of their windows loaded (see quarantine.<table>)",
+            ", ".join(f"{n} bad record(s) of {table}" for table, n in bad.items()),
         )
+    failures = []
+    if summary["quarantined"]:
+        failures.append(
+            f"{len(summary['quarantined'])} window(s) quarantined (the other windows were "
+            "loaded): " + " | ".join(summary["quarantined"])
+        )
+    if summary["stopped"]:
+        failures.append(
+            f"{len(summary['stopped'])} stream(s) stopped by a schema change (their previous "
+            "data kept): " + " | ".join(summary["stopped"])
+        )
+    if failures:
+        raise QuarantinedWindowsError("facebook_ads: " + "; ".join(failures))
     return summary
 
 
-def _advance(state: StreamState, results: list[WindowResult], last: date) -> None:
-    """Move the insights cursor to `last` only when every insights window loaded, so a refused
-    day is pulled again by the next run even beyond the lookback."""
+def _advance(
+    state: StreamState, current: date | None, results: list[WindowResult], last: date
+) -> None:
+    """Move the insights cursor to `last` only when every insights window loaded (its bad
+    records, if any, quarantined alone), so a refused window is pulled again by the next run
+    even beyond the lookback."""
     insights = [r for r in results if r.table == INSIGHTS.table]
     if not all(r.loaded for r in insights):
         return
-    current = state.cursor(INSIGHTS_STREAM)
-    if current is None or current < last.isoformat():
+    if current is None or current < last:
         state.advance(INSIGHTS_STREAM, last.isoformat())
 
 
@@ -94,10 +111,15 @@ def _summary(
     results: list[WindowResult], first: date, last: date, pull_first: date, requests: int
 ) -> dict[str, Any]:
     rows: dict[str, int] = {}
+    bad: dict[str, int] = {}
     for result in results:
         if result.loaded:
             rows[result.table] = rows.get(result.table, 0) + result.rows
-    refused = [r for r in results if not r.loaded]
+        if result.quarantined_rows:
+            bad[result.table] = bad.get(result.table, 0) + result.quarantined_rows
+    # a refused window is in quarantine (batch id); a stream its contract stopped is not
+    refused = [r for r in results if not r.loaded and r.batch_id]
+    stopped = [r for r in results if not r.loaded and not r.batch_id]
     return {
         "source": SOURCE,
         "start": first.isoformat(),
@@ -107,6 +129,8 @@ def _summary(
         "rows": rows,
         "requests": requests,
         "quarantined": [f"{r.table} {r.first}..{r.last}: {r.reason}" for r in refused],
+        "quarantined_records": bad,
+        "stopped": [f"{r.table}: {r.reason}" for r in stopped],
     }
 
 
@@ -119,10 +143,10 @@ def ingest(
     from mdp.settings import get_settings
     from mdp.warehouse import get_warehouse
 
+    first, last = run_window(params, interval_start)
     settings = get_settings()
     conn_id = settings.connections.facebook_ads
     config = load_config(conn_id).with_params(params)
-    first, last = run_window(params, interval_start)
     backfill = bool(params.get("start") or params.get("end"))
     client = GraphClient(config, reload_token=lambda: load_config(conn_id).access_token)
     gate = shared_gate()

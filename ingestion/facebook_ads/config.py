@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -13,6 +14,8 @@ DEFAULT_WINDOWS = ("7d_click", "1d_view")
 #: Meta restates conversions for 28 days (Airbyte's insights_lookback_window maximum too).
 DEFAULT_LOOKBACK_DAYS = 28
 _REQUIRED = ("app_id", "app_secret", "access_token", "account_id")
+#: An ad account id as Meta documents it: `act_<digits>`, or the bare digits.
+_ACCOUNT_ID = re.compile(r"(?:act_)?([0-9]+)")
 #: Optional extra keys (and the field each sets) for tuning without code changes.
 _TUNABLES = {
     "insights_lookback_days": "lookback_days",
@@ -52,7 +55,9 @@ class MetaConfig:
     #: Async jobs started before waiting: they run side by side on Meta's side, so a year's
     #: backfill waits about as long as two jobs rather than twelve.
     async_concurrent_jobs: int = 6
-    #: Days checked and merged as one unit: a bad day quarantines its window (1 = per day).
+    #: Days of an async chunk checked and merged as one unit (sync pulls load a day at a time).
+    #: A bad record is quarantined alone; the window is refused only when a window rule (the
+    #: account totals) fails or it holds more bad records than MDP_INGEST allows.
     load_window_days: int = LOAD_WINDOW_DAYS
     page_limit: int = 500
     timeout_seconds: float = 60.0
@@ -73,11 +78,8 @@ class MetaConfig:
             raise ConfigError(
                 f"Airflow connection {conn_id!r} lacks extra field(s) {', '.join(missing)}"
             )
-        accounts = extra["account_id"]
-        if isinstance(accounts, str):
-            accounts = [a.strip() for a in accounts.split(",") if a.strip()]
         tuning = {
-            attr: type(getattr(cls, attr))(extra[key])
+            attr: _number(extra[key], type(getattr(cls, attr)), conn_id, key)
             for key, attr in _TUNABLES.items()
             if extra.get(key) is not None
         }
@@ -86,7 +88,7 @@ class MetaConfig:
             app_id=str(extra["app_id"]),
             app_secret=str(extra["app_secret"]),
             access_token=str(extra["access_token"]),
-            account_ids=tuple(a if a.startswith("act_") else f"act_{a}" for a in accounts),
+            account_ids=account_ids(extra["account_id"], conn_id),
             conn_id=conn_id,
             graph_url=str(extra.get("graph_url") or cls.graph_url).rstrip("/"),
             api_version=str(extra.get("api_version") or cls.api_version),
@@ -106,3 +108,31 @@ class MetaConfig:
         if not 0 <= days <= 394:
             raise ConfigError(f"lookback_days must be between 0 and 394, got {days}")
         return replace(self, lookback_days=days)
+
+
+def account_ids(value: Any, conn_id: str) -> tuple[str, ...]:
+    """The connection's ad accounts as `act_<digits>`, each checked against Meta's format: an
+    id is a path segment of every Graph call, so anything else could address another edge."""
+    entries = [v for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+    if not isinstance(entries, list | tuple):
+        entries = [entries]
+    ids = []
+    for entry in entries:
+        text = str(entry).strip()
+        match = _ACCOUNT_ID.fullmatch(text)
+        if match is None:
+            raise ConfigError(
+                f"Airflow connection {conn_id!r}: extra field account_id has {text[:60]!r}, "
+                "which is not a Meta ad account id (act_<digits> or <digits>)"
+            )
+        ids.append(f"act_{match[1]}")
+    return tuple(ids)
+
+
+def _number(value: Any, kind: type, conn_id: str, key: str) -> Any:
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"Airflow connection {conn_id!r}: extra field {key} must be a number, got {value!r}"
+        ) from None

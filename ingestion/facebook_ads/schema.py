@@ -26,10 +26,13 @@ _STATUS = (
     ("effective_status", pa.string(), False),
 )
 _TIMES = (("created_time", TIMESTAMP, False), ("updated_time", TIMESTAMP, False))
+#: When an object was created and last changed: never in the future (see StreamSchema).
+_EVENT_TIMES = ("created_time", "updated_time")
 
 CAMPAIGNS = StreamSchema(
     table="raw.facebook_ads_campaigns",
     keys=("id",),
+    event_times=_EVENT_TIMES,
     fields=fields(
         ("id", pa.string()),
         ("account_id", pa.string()),
@@ -48,6 +51,7 @@ CAMPAIGNS = StreamSchema(
 ADSETS = StreamSchema(
     table="raw.facebook_ads_adsets",
     keys=("id",),
+    event_times=_EVENT_TIMES,
     fields=fields(
         ("id", pa.string()),
         ("account_id", pa.string()),
@@ -64,6 +68,7 @@ ADSETS = StreamSchema(
 ADS = StreamSchema(
     table="raw.facebook_ads_ads",
     keys=("id",),
+    event_times=_EVENT_TIMES,
     fields=fields(
         ("id", pa.string()),
         ("account_id", pa.string()),

@@ -10,9 +10,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
+
+from ingestion.common.contracts import SchemaChange, contract, record_changes
+from ingestion.common.errors import SchemaChangeError
 from ingestion.common.loader import WindowResult, load_window
 from ingestion.common.metadata import LoadContext
 from ingestion.common.quality import QualityGate
+from ingestion.common.schema import StreamSchema
 from ingestion.common.windows import windows
 from mdp.runtime.dates import days
 from mdp.warehouse import Warehouse
@@ -24,6 +29,7 @@ from .schema import INSIGHT_FIELDS, INSIGHTS, OBJECT_STREAMS, object_fields
 
 log = logging.getLogger(__name__)
 
+SOURCE = "facebook_ads"
 Chunk = tuple[date, date]
 _TOTALS = ("spend", "impressions", "clicks")
 
@@ -51,12 +57,14 @@ class AccountSync:
 
     def objects(self, window: Chunk) -> None:
         """Campaigns, ad sets and ads: a full refresh merged on id (accounts hold few)."""
-        for edge, schema in OBJECT_STREAMS.items():
-            pages = list(self.client.objects(self.account_id, edge, object_fields(schema)))
+        for edge, base in OBJECT_STREAMS.items():
+            schema = contract(SOURCE, edge).apply(base)
+            pages = list(self.client.objects(self.account_id, edge, object_fields(base)))
             batches = [table(page) for page in pages]
-            self.results.append(
-                load_window(self.warehouse, schema, batches, window, self.context, self.gate)
-            )
+            try:
+                self._load(edge, schema, batches, window)
+            except SchemaChangeError as error:
+                self._stopped(schema, window, error)
 
     def insights(self, first: date, last: date) -> None:
         """Daily ad-level insights for [first, last], loaded `load_window_days` at a time and
@@ -64,37 +72,54 @@ class AccountSync:
         config = self.client.config
         chunks = plan(first, last, config.sync_max_days, config.async_chunk_days)
         group_size = max(config.async_concurrent_jobs, 1)
-        for start in range(0, len(chunks), group_size):
-            group = chunks[start : start + group_size]
-            ready = self._start_reports([chunk for chunk, use_async in group if use_async])
-            for chunk, use_async in group:
-                self._load_chunk(chunk, use_async, ready.get(chunk))
+        try:
+            for start in range(0, len(chunks), group_size):
+                group = chunks[start : start + group_size]
+                ready = self._start_reports([chunk for chunk, use_async in group if use_async])
+                for chunk, use_async in group:
+                    self._load_chunk(chunk, use_async, ready.get(chunk))
+        except SchemaChangeError as error:
+            self._stopped(INSIGHTS, (first, last), error)
+
+    def _load(
+        self,
+        stream: str,
+        schema: StreamSchema,
+        batches: list[pa.Table],
+        window: Chunk,
+        totals: dict[str, float] | None = None,
+    ) -> None:
+        """One window through the loader, after recording any field the contract does not
+        declare (kept in _mdp_extra, dropped, or refused with SchemaChangeError)."""
+        _record_new_fields(self.warehouse, self.context, stream, schema, batches)
+        self.results.append(
+            load_window(self.warehouse, schema, batches, window, self.context, self.gate, totals)
+        )
+
+    def _stopped(self, schema: StreamSchema, window: Chunk, error: SchemaChangeError) -> None:
+        """The contract refused the source's schema: the stream stops, its data stays as it was."""
+        log.error("facebook_ads %s: %s", self.account_id, error)
+        self.results.append(WindowResult(schema.table, *window, 0, False, str(error)))
 
     def _load_chunk(self, chunk: Chunk, use_async: bool, job_id: str | None) -> None:
         """One chunk's rows, loaded one day-window at a time against Meta's account totals."""
         config = self.client.config
+        schema = contract(SOURCE, "insights").apply(INSIGHTS)
+        windows_asked = config.attribution_windows
         totals = self._account_totals(chunk)
         by_day = self._rows_by_day(chunk, use_async, job_id)
         for window in windows(*chunk, config.load_window_days):
             window_days = [day.isoformat() for day in days(*window)]
             rows = [row for day in window_days for row in by_day.pop(day, [])]
-            batch = [insights_table(rows, config.attribution_windows)] if rows else []
+            batch = [insights_table(rows, windows_asked)] if rows else []
             expected = {
                 key: sum(totals.get(day, {}).get(key, 0.0) for day in window_days)
                 for key in _TOTALS
             }
-            self.results.append(
-                load_window(
-                    self.warehouse, INSIGHTS, batch, window, self.context, self.gate, expected
-                )
-            )
+            self._load("insights", schema, batch, window, expected)
         if by_day:  # rows dated outside the chunk: load them so the gate quarantines them
             stray = [row for rows in by_day.values() for row in rows]
-            self.results.append(self._stray(stray, chunk))
-
-    def _stray(self, rows: list[dict[str, Any]], chunk: Chunk) -> WindowResult:
-        batch = [insights_table(rows, self.client.config.attribution_windows)]
-        return load_window(self.warehouse, INSIGHTS, batch, chunk, self.context, self.gate)
+            self._load("insights", schema, [insights_table(stray, windows_asked)], chunk)
 
     def _account_totals(self, chunk: Chunk) -> dict[str, dict[str, float]]:
         """Meta's own per-day totals (account level) for reconciliation."""
@@ -172,3 +197,28 @@ class AccountSync:
         return self._report_pages((first, middle)) + self._report_pages(
             (middle + timedelta(days=1), last)
         )
+
+
+def _record_new_fields(
+    warehouse: Warehouse,
+    context: LoadContext,
+    stream: str,
+    schema: StreamSchema,
+    batches: list[pa.Table],
+) -> None:
+    """Record in mdp_meta.schema_changes each field Meta sent that the stream does not declare,
+    with what its contract did about it."""
+    seen = dict.fromkeys(name for batch in batches for name in batch.column_names)
+    new = schema.undeclared(list(seen))
+    if not new:
+        return
+    action = _CONTRACT_ACTIONS[schema.new_fields]
+    changes = [SchemaChange(name, "added", "a field Meta now sends", action) for name in new]
+    record_changes(warehouse, SOURCE, stream, changes, context.run_id)
+
+
+_CONTRACT_ACTIONS = {
+    "evolve": "kept in _mdp_extra (contract: evolve)",
+    "discard": "dropped (contract: discard)",
+    "freeze": "stream stopped (contract: freeze); previous data kept",
+}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ingestion.common.errors import SchemaChangeError
 from ingestion.common.loader import WindowResult
 from ingestion.common.metadata import LoadContext
 from ingestion.common.quality import QualityGate, shared_gate
@@ -116,21 +118,22 @@ def check_export_in_place(
     }
 
 
-def _advance(state: StreamState, stream: str, results: list[WindowResult]) -> None:
+def _advance(
+    state: StreamState, stream: str, current: date | None, results: list[WindowResult]
+) -> None:
     """Move the stream's cursor to the last day loaded (never back, e.g. on an old backfill)."""
     loaded = [r.last for r in results if r.loaded]
     if not loaded:
         return
-    current = state.cursor(stream)
-    latest = max(loaded).isoformat()
-    if current is None or latest > current:
-        state.advance(stream, latest)
+    if current is None or max(loaded) > current:
+        state.advance(stream, max(loaded).isoformat())
 
 
 def _stream_summary(results: list[WindowResult]) -> dict[str, Any]:
     return {
         "windows": len(results),
         "rows": sum(r.rows for r in results if r.loaded),
+        "quarantined_records": sum(r.quarantined_rows for r in results),
         "quarantined": [f"{r.first}..{r.last}" for r in results if not r.loaded],
     }
 
@@ -144,14 +147,81 @@ def _failure_message(results: list[WindowResult], errors: list[str]) -> str:
     return "GA4 ingestion incomplete:\n- " + "\n- ".join([*errors, *lines])
 
 
+@dataclass
+class _Run:
+    """One ingest run's shared pieces and what its streams did."""
+
+    warehouse: Warehouse
+    state: StreamState
+    window: tuple[date, date]
+    context: LoadContext
+    gate: QualityGate
+    summary: dict[str, Any]
+    results: list[WindowResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _report_stream(run: _Run, config: Ga4Config, cursor: date | None) -> None:
+    client = Ga4ReportClient(config)
+    try:
+        report = load_reports(run.warehouse, client, *run.window, run.context, run.gate)
+    except (Ga4ApiError, SchemaChangeError) as error:
+        report = []
+        run.errors.append(f"{REPORT_TABLE}: {error}")
+    _advance(run.state, "report_daily", cursor, report)
+    run.results += report
+    run.summary["report"] = {
+        **_stream_summary(report),
+        "requests": client.requests,
+        "token_refreshes": client.token_refreshes,
+    }
+
+
+def _export_stream(run: _Run, config: Ga4Config, cursor: date | None) -> None:
+    source = export_source(config)
+    try:
+        export, missing = load_export(
+            run.warehouse, source, *run.window, run.context, run.gate, config.days_per_request
+        )
+    except (ExportNotReadyError, SchemaChangeError) as error:
+        export, missing = [], []
+        run.errors.append(f"{EVENTS_TABLE}: {error}")
+    _advance(run.state, "events", cursor, export)
+    run.results += export
+    run.summary["export"] = {**_stream_summary(export), "missing_days": missing}
+
+
+def _in_place_stream(run: _Run, bigquery: BigQuerySettings) -> None:
+    try:
+        run.summary["export"] = check_export_in_place(run.warehouse, bigquery, *run.window)
+    except ExportNotReadyError as error:
+        run.errors.append(f"{bigquery.ga4_export_dataset}.events_*: {error}")
+
+
+def _bad_records(results: list[WindowResult]) -> dict[str, int]:
+    """Table → records quarantined alone (the rest of their windows loaded); logged."""
+    bad: dict[str, int] = {}
+    for result in results:
+        if result.quarantined_rows:
+            bad[result.table] = bad.get(result.table, 0) + result.quarantined_rows
+    if bad:
+        log.warning(
+            "ga4: %s; the rest of their windows loaded (see quarantine.<table>)",
+            ", ".join(f"{n} bad record(s) of {table}" for table, n in bad.items()),
+        )
+    return bad
+
+
 def ingest(
     params: Mapping[str, Any], interval_start: datetime | None, run_id: str | None
 ) -> dict[str, Any]:
     """Load the run's window (plus the GA4 processing lookback) from every configured stream.
 
-    Every window that passes its checks is loaded even when others fail; the run then raises
-    `Ga4IngestError` naming each quarantined window or failed stream, and why.
+    Bad records are quarantined on their own (counted in `quarantined_records`) and the rest
+    loads; a window refused whole or a failed stream does not stop the others, but the run then
+    raises `Ga4IngestError` naming each, and why.
     """
+    first, last = run_window(params, interval_start)
     settings = get_settings()
     conn_id = settings.connections.ga4
     config = Ga4Config.from_connection(conn_id, get_connection(conn_id))
@@ -163,51 +233,26 @@ def ingest(
             f"Airflow connection {conn_id!r} names neither a 'property_id' (Data API reports) "
             "nor an 'export_path'/'export_bigquery_dataset' (event export)"
         )
-    first, last = run_window(params, interval_start)
     pull_first, _ = with_lookback(first, last, config.lookback_days)
-    context = LoadContext(run_id or "manual")
-    gate = quality_gate()
     summary: dict[str, Any] = {"start": first.isoformat(), "end": last.isoformat()}
     summary["pulled_from"] = pull_first.isoformat()
-    results: list[WindowResult] = []
-    errors: list[str] = []
+    gate = quality_gate()
     with get_warehouse(settings) as warehouse:
         state = StreamState(warehouse, SOURCE)
+        context = LoadContext(run_id or "manual")
+        run = _Run(warehouse, state, (pull_first, last), context, gate, summary)
+        # both cursors are read (validated) before either stream loads anything
+        report_cursor = state.cursor_date("report_daily") if config.has_reports else None
+        export = config.has_export and not in_place
+        events_cursor = state.cursor_date("events") if export else None
         if config.has_reports:
-            client = Ga4ReportClient(config)
-            try:
-                report = load_reports(warehouse, client, pull_first, last, context, gate)
-            except Ga4ApiError as error:
-                report = []
-                errors.append(f"{REPORT_TABLE}: {error}")
-            _advance(state, "report_daily", report)
-            results += report
-            summary["report"] = {**_stream_summary(report), "requests": client.requests}
+            _report_stream(run, config, report_cursor)
         if in_place:
-            try:
-                summary["export"] = check_export_in_place(
-                    warehouse, settings.bigquery, pull_first, last
-                )
-            except ExportNotReadyError as error:
-                errors.append(f"{settings.bigquery.ga4_export_dataset}.events_*: {error}")
-        elif config.has_export:
-            try:
-                export, missing = load_export(
-                    warehouse,
-                    export_source(config),
-                    pull_first,
-                    last,
-                    context,
-                    gate,
-                    config.days_per_request,
-                )
-            except ExportNotReadyError as error:
-                export, missing = [], []
-                errors.append(f"{EVENTS_TABLE}: {error}")
-            _advance(state, "events", export)
-            results += export
-            summary["export"] = {**_stream_summary(export), "missing_days": missing}
+            _in_place_stream(run, settings.bigquery)
+        elif export:
+            _export_stream(run, config, events_cursor)
     gate.publish_docs()
-    if errors or any(not r.loaded for r in results):
-        raise Ga4IngestError(_failure_message(results, errors))
+    summary["quarantined_records"] = _bad_records(run.results)
+    if run.errors or any(not r.loaded for r in run.results):
+        raise Ga4IngestError(_failure_message(run.results, run.errors))
     return summary

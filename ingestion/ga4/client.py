@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -29,7 +30,13 @@ from ingestion.common.retry import call_with_retries
 from mdp.errors import ConfigError
 
 from .config import Ga4Config
-from .errors import DailyQuotaExhaustedError, Ga4ApiError, Ga4Classifier, explain
+from .errors import (
+    DailyQuotaExhaustedError,
+    Ga4ApiError,
+    Ga4Classifier,
+    explain,
+    is_auth_failure,
+)
 from .schema import column_name
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,10 @@ SCOPES = ("https://www.googleapis.com/auth/analytics.readonly",)
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 #: How often a window is re-read from offset 0 when its rowCount changes between pages.
 PAGING_RESTARTS = 3
+#: A call whose token is refused is repeated after a refresh at most this often: an expired
+#: token heals with a refresh, so it must never end a stream, but credentials that stay
+#: refused after this many fresh tokens are wrong and the run says so.
+MAX_TOKEN_REFRESHES = 8
 
 
 def build_credentials(config: Ga4Config) -> Any:
@@ -117,6 +128,7 @@ class Ga4ReportClient:
         self._sleep = sleep
         self.quota: Any = None
         self.requests = 0
+        self.token_refreshes = 0
 
     def report(self, first: date, last: date) -> tuple[list[pa.Table], dict[str, float] | None]:
         """Every row of the window's report (offset paging) and the API's totals, if it has any.
@@ -190,22 +202,45 @@ class Ga4ReportClient:
         }
 
     def _run(self, request: RunReportRequest, what: str) -> Any:
+        """One Data API call under the retry policy; a rejected (expired) token is refreshed
+        and the call repeated, up to MAX_TOKEN_REFRESHES times, without using the policy's
+        attempts (those stay for quota, 5xx and timeouts)."""
         self._stop_if_daily_quota_is_spent()
-        classify = Ga4Classifier(auth_retries=1)
-        try:
-            response = call_with_retries(
-                f"GA4 {what}",
-                lambda: self._api.run_report(request, timeout=self.config.timeout_seconds),
-                classify,
-                self.config.retry,
-                on_refresh=self._refresh,
-                sleep=self._sleep,
-            )
-        except (GoogleAPICallError, GoogleAuthError, RequestException) as error:
-            raise explain(error, self.config.property_id) from error
-        self.requests += 1
-        self._note_quota(response, what)
-        return response
+        attempts, refreshes = self.config.retry.attempts, 0
+        while True:
+            calls = 0
+
+            def call() -> Any:
+                nonlocal calls
+                calls += 1
+                return self._api.run_report(request, timeout=self.config.timeout_seconds)
+
+            try:
+                response = call_with_retries(
+                    f"GA4 {what}",
+                    call,
+                    Ga4Classifier(),
+                    replace(self.config.retry, attempts=attempts),
+                    sleep=self._sleep,
+                )
+            except (GoogleAPICallError, GoogleAuthError, RequestException) as error:
+                if not is_auth_failure(error) or refreshes >= MAX_TOKEN_REFRESHES:
+                    raise explain(error, self.config.property_id) from error
+                refreshes += 1
+                attempts -= calls - 1  # the call refused for its token is not counted
+                log.warning(
+                    "GA4 %s: token rejected (401); refreshing the credentials and repeating "
+                    "the call (%d/%d)",
+                    what,
+                    refreshes,
+                    MAX_TOKEN_REFRESHES,
+                )
+                self._refresh()
+                continue
+            self.requests += 1
+            self.token_refreshes += refreshes
+            self._note_quota(response, what)
+            return response
 
     def _refresh(self) -> None:
         """Get a new access token before retrying a 401 (credentials that can refresh only)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,23 @@ DEFAULT_METRICS = ("sessions", "totalUsers", "keyEvents", "totalRevenue")
 DEFAULT_LOOKBACK_DAYS = 3
 #: The Data API caps a page at 250,000 rows.
 MAX_PAGE_SIZE = 250_000
+#: A property id as GA4 shows it (digits) or as the API names it (`properties/<digits>`).
+_PROPERTY_ID = re.compile(r"(?:properties/)?([0-9]+)")
+
+
+def property_id(value: Any, conn_id: str) -> str | None:
+    """The connection's property as its digits (None when absent); a ConfigError naming the
+    connection when it is not a GA4 property id (it is part of every request's path)."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    found = _PROPERTY_ID.fullmatch(text)
+    if found is None or isinstance(value, bool):
+        raise ConfigError(
+            f"Airflow connection {conn_id!r}: extra field property_id has {text[:60]!r}, which "
+            "is not a GA4 property id (digits, or properties/<digits>)"
+        )
+    return found[1]
 
 
 def _names(value: Any, default: Sequence[str], key: str) -> tuple[str, ...]:
@@ -103,19 +121,22 @@ class Ga4Config:
         page_size = int(_positive(extra, "page_size", 100_000))
         if page_size > MAX_PAGE_SIZE:
             raise ConfigError(f"GA4 page_size is capped at {MAX_PAGE_SIZE:,} rows by the API")
-        lookback = int(extra.get("lookback_days", DEFAULT_LOOKBACK_DAYS))
-        if lookback < 0:
-            raise ConfigError("GA4 connection extra 'lookback_days' must not be negative")
+        lookback = extra.get("lookback_days", DEFAULT_LOOKBACK_DAYS)
+        if not str(lookback).isdigit():
+            raise ConfigError(
+                f"GA4 connection extra 'lookback_days' must be a whole number of days, "
+                f"got {lookback!r}"
+            )
         return cls(
             conn_id=conn_id,
-            property_id=str(extra["property_id"]) if extra.get("property_id") else None,
+            property_id=property_id(extra.get("property_id"), conn_id),
             endpoint=str(extra.get("data_api_endpoint") or DEFAULT_ENDPOINT),
             credentials_kind=str(extra.get("credentials") or "default"),
             dimensions=_names(extra.get("dimensions"), DEFAULT_DIMENSIONS, "dimensions"),
             metrics=_names(extra.get("metrics"), DEFAULT_METRICS, "metrics"),
             page_size=page_size,
             days_per_request=int(_positive(extra, "days_per_request", 7)),
-            lookback_days=lookback,
+            lookback_days=int(lookback),
             timeout_seconds=_positive(extra, "timeout_seconds", 60.0),
             retry=RetryPolicy(
                 attempts=int(_positive(extra, "retry_attempts", 8)),

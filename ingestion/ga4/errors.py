@@ -46,7 +46,7 @@ def _is_daily(error: gexc.TooManyRequests) -> bool:
     return "per day" in message or "tokensperday" in message
 
 
-def _auth_failure(error: BaseException) -> bool:
+def is_auth_failure(error: BaseException) -> bool:
     """The server refused the token (401), seen through whichever layer raised it.
 
     google-auth retries a 401 itself after refreshing; the client sees `Unauthorized` after that,
@@ -61,32 +61,19 @@ def _auth_failure(error: BaseException) -> bool:
 
 
 class Ga4Classifier:
-    """Classifies one call's failures; auth failures are retried once, after a token refresh."""
-
-    def __init__(self, auth_retries: int = 1) -> None:
-        self.auth_retries = auth_retries
-        self._auth_failures = 0
-        # tenacity asks about the same failure several times (retry?, wait?, log): answer alike
-        self._last: tuple[BaseException, Verdict] | None = None
+    """Classifies one call's failures for the retry policy. A rejected token is not retried
+    here: the client refreshes the credentials and repeats the call outside the policy's
+    attempts (see `Ga4ReportClient`), so expired tokens never use up the budget 5xx need."""
 
     def __call__(self, error: BaseException) -> Verdict:
-        if self._last is not None and self._last[0] is error:
-            return self._last[1]
-        verdict = self._classify(error)
-        self._last = (error, verdict)
-        return verdict
-
-    def _classify(self, error: BaseException) -> Verdict:
         if isinstance(error, gexc.TooManyRequests):
             if _is_daily(error):
                 return Verdict(False, "daily property token quota exhausted")
             return Verdict(True, f"temporary quota exhausted: {error.message}")
         if isinstance(error, _TRANSIENT):
             return Verdict(True, f"transient {type(error).__name__}")
-        if _auth_failure(error):
-            self._auth_failures += 1
-            retry = self._auth_failures <= self.auth_retries
-            return Verdict(retry, "token rejected (401); refreshing", refresh_token=retry)
+        if is_auth_failure(error):
+            return Verdict(False, "token rejected (401)")
         return Verdict(False, type(error).__name__)
 
 
@@ -108,7 +95,7 @@ def explain(error: BaseException, property_id: str | None) -> Ga4ApiError:
         return Ga4ApiError(f"{prop} rejected the report request: {error.message}")
     if isinstance(error, gexc.Forbidden):
         return Ga4ApiError(f"{prop} is not readable with these credentials: {error.message}")
-    if _auth_failure(error) or isinstance(error, auth_exc.GoogleAuthError):
+    if is_auth_failure(error) or isinstance(error, auth_exc.GoogleAuthError):
         return Ga4ApiError(
             f"{prop}: the credentials were refused even after a refresh "
             f"({type(error).__name__}); renew them in the Airflow connection"

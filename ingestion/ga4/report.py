@@ -7,6 +7,7 @@ from datetime import date
 
 import pyarrow as pa
 
+from ingestion.common.contracts import contract
 from ingestion.common.loader import WindowResult, load_window
 from ingestion.common.metadata import LoadContext
 from ingestion.common.quality import QualityGate
@@ -48,7 +49,8 @@ def load_reports(
 ) -> list[WindowResult]:
     """Pull and load first..last, one window (one paged report) at a time."""
     config = client.config
-    schema = report_schema(config.dimensions, config.metrics)
+    # the Data API answers with exactly the fields asked for; the contract is applied for renames
+    schema = contract("ga4", "report_daily").apply(report_schema(config.dimensions, config.metrics))
     results = []
     for window in windows(first, last, config.days_per_request):
         pages, totals = client.report(*window)

@@ -87,6 +87,19 @@ _PARAM_VALUE = pa.struct(
         ("double_value", pa.float64()),
     ]
 )
+#: The top-level columns of Google's documented BigQuery export schema (events_YYYYMMDD). A
+#: column outside this list is a new one: the `ga4.events` contract decides what it gets.
+EXPORT_COLUMNS = frozenset(
+    {
+        "event_date", "event_timestamp", "event_name", "event_params",
+        "event_previous_timestamp", "event_value_in_usd", "event_bundle_sequence_id",
+        "event_server_timestamp_offset", "user_id", "user_pseudo_id", "privacy_info",
+        "user_properties", "user_first_touch_timestamp", "user_ltv", "device", "geo",
+        "app_info", "traffic_source", "stream_id", "platform", "event_dimensions", "ecommerce",
+        "items", "collected_traffic_source", "is_active_user", "batch_event_index",
+        "batch_page_id", "batch_ordering_id", "session_traffic_source_last_click", "publisher",
+    }
+)  # fmt: skip
 #: The export columns the quality gate needs, with their types in Google's export schema. The
 #: other (nested) columns of the export are loaded as they come, so nothing is lost.
 EVENTS_CONTRACT = StreamSchema(
@@ -99,6 +112,7 @@ EVENTS_CONTRACT = StreamSchema(
         ("user_pseudo_id", pa.string()),
         ("event_params", pa.list_(pa.struct([("key", pa.string()), ("value", _PARAM_VALUE)]))),
     ),
+    known_extras=EXPORT_COLUMNS,
     # no natural key: clustered for the queries that read it (per event, per visitor)
     cluster_by=("event_name", "user_pseudo_id"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ import pyarrow as pa
 from ingestion.common.retry import RetryPolicy, call_with_retries
 from mdp.errors import ConfigError
 
-from .errors import GoogleAdsSourceError, classify
+from .errors import GoogleAdsSourceError, classify, is_credentials_failure
 from .schema import Stream, concat, rows_to_arrow
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class AdsConnection:
     token_uri: str = "https://oauth2.googleapis.com/token"
     ca_cert_path: str | None = None
     api_version: str = DEFAULT_API_VERSION
+    conn_id: str = "mdp_google_ads"
 
     @classmethod
     def from_airflow(cls, conn_id: str, connection: Any) -> AdsConnection:
@@ -53,22 +55,36 @@ class AdsConnection:
             raise ConfigError(f"Airflow connection {conn_id!r} lacks {', '.join(missing)}")
         ids = extra["customer_ids"]
         ids = [ids] if isinstance(ids, str | int) else ids
+        login = extra.get("login_customer_id")
         return cls(
             client_id=connection.login,
             client_secret=connection.password,
             developer_token=extra["developer_token"],
             refresh_token=extra["refresh_token"],
-            customer_ids=tuple(str(i).replace("-", "") for i in ids),
-            login_customer_id=_digits(extra.get("login_customer_id")),
+            customer_ids=tuple(customer_id(i, conn_id, "customer_ids") for i in ids),
+            login_customer_id=customer_id(login, conn_id, "login_customer_id") if login else None,
             endpoint=extra.get("endpoint"),
             token_uri=extra.get("token_uri") or cls.token_uri,
             ca_cert_path=extra.get("ca_cert_path"),
             api_version=extra.get("api_version") or DEFAULT_API_VERSION,
+            conn_id=conn_id,
         )
 
 
-def _digits(value: Any) -> str | None:
-    return str(value).replace("-", "") if value else None
+#: A customer id as the Google Ads UI shows it (123-456-7890) or as the API takes it (10 digits).
+_CUSTOMER_ID = re.compile(r"[0-9]{3}-?[0-9]{3}-?[0-9]{4}")
+
+
+def customer_id(value: Any, conn_id: str, field: str) -> str:
+    """A customer id checked against Google's format and normalised to its 10 digits (every
+    request names it, in the path and in the login-customer-id header)."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not _CUSTOMER_ID.fullmatch(text):
+        raise ConfigError(
+            f"Airflow connection {conn_id!r}: extra field {field} has {text[:60]!r}, which is "
+            "not a Google Ads customer id (10 digits, dashes allowed: 123-456-7890)"
+        )
+    return text.replace("-", "")
 
 
 _roots_in_use: str | None = None
@@ -88,6 +104,34 @@ def _trust_ca(path: str | None) -> None:
         return
     os.environ[SSL_ROOTS_ENV] = path
     _roots_in_use = path
+
+
+#: Loggers of the client stack that report a failed call on their own (gRPC logs the auth
+#: plugin's traceback at ERROR; google-ads logs a "Request made ... IsFault" WARNING per failed
+#: call). The connector already logs each retry and raises one line with the codes, messages
+#: and request id, so their records are kept at DEBUG, on one line each.
+CLIENT_LOGGERS = ("grpc._plugin_wrapping", "google.ads.googleads.client")
+
+
+class _AtDebug(logging.Filter):
+    """Re-log a client library's warnings and errors at DEBUG, one line, without traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        line = record.getMessage().splitlines()[0] if record.getMessage() else ""
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            line += f" ({type(error).__name__}: {str(error).splitlines()[0][:300]})"
+        log.debug("%s: %s", record.name, line)
+        return False
+
+
+def _client_logs_at_debug() -> None:
+    for name in CLIENT_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _AtDebug) for f in logger.filters):
+            logger.addFilter(_AtDebug())
 
 
 @dataclass
@@ -112,6 +156,7 @@ class AdsApi:
 
             conn = self.connection
             _trust_ca(conn.ca_cert_path)
+            _client_logs_at_debug()
             credentials = google.oauth2.credentials.Credentials(
                 token=None,  # google-auth fetches one from the refresh token on first use
                 refresh_token=conn.refresh_token,
@@ -165,4 +210,10 @@ class AdsApi:
                 raise
             verdict = classify(error)
             tried = f" after {self.policy.attempts} attempts" if verdict.retry else ""
-            raise GoogleAdsSourceError(f"{label} failed{tried}: {verdict.reason}") from error
+            fix = ""
+            if is_credentials_failure(error):
+                fix = (
+                    "; renew the refresh_token (or the OAuth client id/secret, the login and "
+                    f"password) of Airflow connection {self.connection.conn_id!r}"
+                )
+            raise GoogleAdsSourceError(f"{label} failed{tried}: {verdict.reason}{fix}") from error

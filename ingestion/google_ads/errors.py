@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 from ingestion.common.errors import SourceError
@@ -22,6 +23,9 @@ _TRANSIENT_CODES = {
 }
 #: QuotaErrorDetails.QuotaRateScope.DEVELOPER: the developer token's daily operations ran out.
 _DEVELOPER_SCOPE = 3
+
+
+_GRANT_ERROR = re.compile(r"invalid_(?:grant|client)[^'\"]*")
 
 
 class GoogleAdsSourceError(SourceError):
@@ -115,7 +119,7 @@ def classify(error: BaseException) -> Verdict:
     if isinstance(error, api.ResourceExhausted):
         return _classify_quota(error)
     if _is_auth_plugin_failure(error):
-        return Verdict(False, f"token refresh refused: {_status_text(error)}")
+        return Verdict(False, f"the OAuth token endpoint refused the credentials ({_grant(error)})")
     if isinstance(error, (api.InternalServerError, api.ServiceUnavailable, api.DeadlineExceeded)):
         return Verdict(True, describe(error))
     if type(error).__name__ == "GoogleAdsException":
@@ -141,6 +145,19 @@ def _classify_ads_failure(error: BaseException) -> Verdict:
     if codes & _TRANSIENT_CODES:
         return Verdict(True, describe(error))
     return Verdict(False, describe(error))
+
+
+def _grant(error: BaseException) -> str:
+    """The token endpoint's own words (`invalid_grant: Token has been expired or revoked.`)."""
+    found = _GRANT_ERROR.search(str(error))
+    return found[0] if found else _status_text(error)
+
+
+def is_credentials_failure(error: BaseException) -> bool:
+    """The OAuth client or refresh token was refused: only new credentials will help."""
+    return _is_auth_plugin_failure(error) or (
+        type(error).__name__ == "RefreshError" and not getattr(error, "retryable", False)
+    )
 
 
 def _is_auth_plugin_failure(error: BaseException) -> bool:

@@ -50,7 +50,17 @@ class SyncSummary:
 
     @property
     def quarantined(self) -> list[WindowResult]:
+        """Windows refused whole (nothing of them loaded)."""
         return [r for r in self.results if not r.loaded]
+
+    @property
+    def quarantined_records(self) -> dict[str, int]:
+        """Table → bad records quarantined on their own (the rest of their windows loaded)."""
+        bad: dict[str, int] = {}
+        for result in self.results:
+            if result.quarantined_rows:
+                bad[result.table] = bad.get(result.table, 0) + result.quarantined_rows
+        return bad
 
     def as_dict(self) -> dict[str, object]:
         rows: dict[str, int] = {}
@@ -62,6 +72,7 @@ class SyncSummary:
             "end": self.last.isoformat(),
             "windows": len(self.results),
             "rows": rows,
+            "quarantined_records": self.quarantined_records,
             "quarantined": [
                 {"table": r.table, "start": str(r.first), "end": str(r.last), "reason": r.reason}
                 for r in self.quarantined
@@ -90,8 +101,7 @@ def sync(
 ) -> SyncSummary:
     """Load every stream for `window` (plus lookback); quarantined windows don't stop the rest."""
     state = StreamState(warehouse, SOURCE)
-    stored = state.cursor(AD_METRICS_DAILY.name)
-    cursor = date.fromisoformat(stored) if stored else None
+    cursor = state.cursor_date(AD_METRICS_DAILY.name)
     first, last = pull_window(*window, cursor, options)
     summary = SyncSummary(first, last)
     log.info("google_ads: pulling %s..%s (cursor %s)", first, last, cursor)

@@ -119,3 +119,35 @@ def test_ml_dags_have_a_task_per_catalogue_model_in_dependency_order(dagbag: Any
     # LTV reads the churn scores: it scores after churn, even when churn scoring failed
     ltv = score.get_task("score_ltv")
     assert ltv.upstream_task_ids == {"score_churn"} and ltv.trigger_rule == "all_done"
+
+
+AD_AND_WEB_INGEST_DAGS = ("ingest_facebook_ads", "ingest_google_ads", "ingest_ga4")
+
+
+@pytest.mark.parametrize("dag_id", AD_AND_WEB_INGEST_DAGS)
+def test_a_future_window_in_the_params_fails_the_task_with_one_line(
+    dagbag: Any, dag_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Airflow accepts any date for `start`/`end`; the task refuses a window in the future
+    (mdp.runtime.dates.run_window, the same check as the CLI) before it reads a connection or
+    moves a cursor, and the failure callback logs that one line."""
+    import copy
+    import logging
+    from types import SimpleNamespace
+
+    from mdp.errors import ConfigError
+    from mdp.runtime.dag_defaults import log_task_failure
+    from mdp.runtime.dates import today
+
+    dag = dagbag.dags[dag_id]
+    params = copy.deepcopy(dag.params)
+    params["start"] = params["end"] = "2099-01-01"  # checked against the DAG's Param schema
+    (task,) = dag.tasks
+    with pytest.raises(ConfigError) as error:
+        task.python_callable(params=params.validate(), data_interval_start=None, run_id="manual")
+    line = f"end 2099-01-01 is in the future (today is {today()})"
+    assert str(error.value) == line
+    ti = SimpleNamespace(dag_id=dag_id, task_id=task.task_id, run_id="manual")
+    with caplog.at_level(logging.ERROR):
+        log_task_failure({"task_instance": ti, "exception": error.value})
+    assert caplog.messages[-1].endswith(f"error={line}")

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# Airflow sets up logging when first imported (replacing the root handlers): import it now,
+# before pytest's caplog attaches to a test, so log assertions do not depend on test order.
+import airflow.sdk  # noqa: F401
 import pytest
 
 from sandbox.emulators.facebook_ads.emulator import FacebookAdsEmulator

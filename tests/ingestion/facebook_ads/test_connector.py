@@ -3,6 +3,7 @@ without faults, across reruns, backfills, restatement and a quarantined window."
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, timedelta
 from pathlib import Path
@@ -174,26 +175,38 @@ def test_dag_outlets_name_every_raw_table() -> None:
     assert DAG_TABLES == RAW_TABLES
 
 
-BAD_DAY = date(2025, 8, 5)
+#: One ad reports a negative spend on one August day, and on eleven September days (one more
+#: than a window may hold: max(10, 1 % of ~250 rows)).
+ONE_BAD = [date(2025, 8, 5)]
+TOO_MANY_BAD = [date(2025, 9, d) for d in range(2, 13)]
+AUGUST = {"start": "2025-08-01", "end": "2025-08-31", "lookback_days": 0}
+SEPTEMBER = {"start": "2025-09-01", "end": "2025-09-30", "lookback_days": 0}
 
 
-@pytest.fixture
-def bad_emulator(tiny_world: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An emulator whose platform reports a negative spend for one ad on BAD_DAY."""
-    import json
-
+def corrupted_view(world: Any, bad_days: list[date]) -> Any:
+    """The platform's insights with the first ad of each bad day at spend -5."""
     import pyarrow as pa
+
+    def view(as_of: date) -> pa.Table:
+        table = platform_view(world, "meta_ad_insights_daily", as_of=as_of)
+        spend, dates = table["spend"].to_pylist(), table["date"].to_pylist()
+        for day in bad_days:
+            if day in dates:
+                spend[dates.index(day)] = -5.0
+        return table.set_column(table.schema.get_field_index("spend"), "spend", pa.array(spend))
+
+    return view
+
+
+@pytest.fixture(scope="module")
+def bad_emulator(tiny_world: Any) -> Any:
+    """An emulator whose platform reports negative spends on ONE_BAD and TOO_MANY_BAD days."""
+    import json
 
     from sandbox.emulators.facebook_ads.emulator import FacebookAdsEmulator
     from sandbox.emulators.facebook_ads.store import MetaStore
 
-    def view(as_of: date) -> pa.Table:
-        table = platform_view(tiny_world, "meta_ad_insights_daily", as_of=as_of)
-        first_bad = table["date"].to_pylist().index(BAD_DAY)
-        spend = table["spend"].to_pylist()
-        spend[first_bad] = -5.0
-        return table.set_column(table.schema.get_field_index("spend"), "spend", pa.array(spend))
-
+    view = corrupted_view(tiny_world, ONE_BAD + TOO_MANY_BAD)
     store = MetaStore.from_tables(
         tiny_world.tables, view, tiny_world.config.end, tiny_world.config.currency
     )
@@ -201,21 +214,106 @@ def bad_emulator(tiny_world: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     info = emu.start_on(store, FaultConfig(), tiny_world.config.seed)
     conn = info.connections["mdp_facebook_ads"]
     conn["extra"].update({"async_poll_seconds": 0.01, "max_retry_wait_seconds": 0.05})
-    monkeypatch.setenv("AIRFLOW_CONN_MDP_FACEBOOK_ADS", json.dumps(conn))
+    emu.connection_json = json.dumps(conn)  # type: ignore[attr-defined]
     yield emu
     emu.stop()
 
 
-def test_bad_window_is_quarantined_and_others_load(bad_emulator: Any, tmp_path: Path) -> None:
+@pytest.fixture
+def bad_env(bad_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("AIRFLOW_CONN_MDP_FACEBOOK_ADS", bad_emulator.connection_json)
+    return bad_emulator
+
+
+def platform_rows(world: Any, as_of: date, first: date, last: date) -> set[tuple]:
+    """(ad, day, spend in cents, impressions, clicks) of every platform row in [first, last]."""
+    view = platform_view(world, "meta_ad_insights_daily", as_of=as_of).to_pylist()
+    return {
+        (str(r["ad_id"]), r["date"], as_cents(round(r["spend"], 2)), r["impressions"], r["clicks"])
+        for r in view
+        if first <= r["date"] <= last
+    }
+
+
+def loaded_rows(path: Path) -> set[tuple]:
+    rows = query(path, f"select ad_id, date_start, spend, impressions, clicks from {INSIGHTS}")
+    return {(r["ad_id"], r["date_start"], as_cents(r["spend"]), r["impressions"], r["clicks"])
+            for r in rows}  # fmt: skip
+
+
+def test_one_bad_record_in_a_31_day_window_is_quarantined_alone(
+    bad_env: Any, tmp_path: Path, tiny_world: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "w.duckdb"
-    params = {"start": "2025-08-04", "end": "2025-08-06", "lookback_days": 0}
-    with pytest.raises(QuarantinedWindowsError, match=r"2025-08-05\.\.2025-08-05") as error:
-        run_into(path, params)
-    assert "spend" in str(error.value) and "min_value" in str(error.value)
-    days = query(path, f"select distinct date_start from {INSIGHTS} order by 1")
-    assert [r["date_start"] for r in days] == [date(2025, 8, 4), date(2025, 8, 6)]
-    held = query(path, "select distinct window_start, reason from quarantine.facebook_ads_insights")
-    assert [r["window_start"] for r in held] == [BAD_DAY]
-    # the cursor does not move past a refused day, so the next run pulls it again
+    with caplog.at_level(logging.WARNING):
+        summary = run_into(path, AUGUST)  # a 31-day async job, loaded as one window
+    assert summary["windows"] == 4 and summary["quarantined"] == []
+    assert summary["quarantined_records"] == {INSIGHTS: 1}
+    assert f"1 bad record(s) of {INSIGHTS}; the rest of their windows loaded" in caplog.text
+    held = query(path, "select window_start, window_end, reason, row_json "
+                       "from quarantine.facebook_ads_insights")  # fmt: skip
+    assert len(held) == 1
+    assert (held[0]["window_start"], held[0]["window_end"]) == (date(2025, 8, 1), date(2025, 8, 31))
+    assert held[0]["reason"] == 'breaks expect_column_values_to_be_between({"column": "spend", ' \
+        '"min_value": 0.0})'  # fmt: skip
+    bad = json.loads(held[0]["row_json"])
+    assert (bad["spend"], bad["date_start"]) == ("-5", "2025-08-05")
+    # every other record of the month loaded, exactly as the platform has it
+    expected = platform_rows(tiny_world, bad_env.app.today, date(2025, 8, 1), date(2025, 8, 31))
+    quarantined = next(r for r in expected if r[0] == bad["ad_id"] and r[1] == ONE_BAD[0])
+    assert loaded_rows(path) == expected - {quarantined}
     with DuckDBWarehouse(path) as wh:
-        assert wh.get_state("facebook_ads.insights.cursor") is None
+        assert wh.get_state("facebook_ads.insights.cursor") == "2025-08-31"
+
+
+def test_too_many_bad_records_refuse_the_window(
+    bad_env: Any, tmp_path: Path, tiny_world: Any
+) -> None:
+    path = tmp_path / "w.duckdb"
+    with pytest.raises(QuarantinedWindowsError) as error:
+        run_into(path, SEPTEMBER)
+    message = str(error.value)
+    assert message.startswith("facebook_ads: 1 window(s) quarantined (the other windows were")
+    assert f"{INSIGHTS} 2025-09-01..2025-09-30: {INSIGHTS}: 11 of " in message
+    assert "more than the 10 a window may hold" in message
+    with DuckDBWarehouse(path) as wh:
+        assert not wh.table_exists(INSIGHTS)  # nothing of the window loaded
+    held = query(path, "select reason from quarantine.facebook_ads_insights")
+    september = platform_rows(tiny_world, bad_env.app.today, date(2025, 9, 1), date(2025, 9, 30))
+    assert len(held) == len(september)  # the whole window: nothing of it lost
+    assert sum(r["reason"].startswith("breaks ") for r in held) == 11  # the bad ones: which rule
+    with DuckDBWarehouse(path) as wh:
+        assert wh.get_state("facebook_ads.insights.cursor") is None  # pulled again next run
+
+
+def test_a_window_disagreeing_with_metas_totals_is_refused(
+    meta_env: Any, tmp_path: Path, tiny_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingestion.facebook_ads.sync import AccountSync
+
+    real = AccountSync._account_totals
+
+    def one_impression_more_on_aug_20(self: Any, chunk: Any) -> dict:
+        totals = real(self, chunk)
+        if "2025-08-20" in totals:
+            totals["2025-08-20"]["impressions"] += 1
+        return totals
+
+    monkeypatch.setattr(AccountSync, "_account_totals", one_impression_more_on_aug_20)
+    path = tmp_path / "w.duckdb"
+    params = {"start": "2025-07-25", "end": "2025-08-25", "lookback_days": 0}  # 2 async chunks
+    with pytest.raises(QuarantinedWindowsError) as error:
+        run_into(path, params)
+    assert f"{INSIGHTS} 2025-08-24..2025-08-25" not in str(error.value)
+    assert "window rule(s) failed: expect_column_sum_to_be_between" in str(error.value)
+    assert '"column": "impressions"' in str(error.value)
+    # the other window loaded whole; the refused one is whole in quarantine
+    days = {r["date_start"] for r in query(path, f"select distinct date_start from {INSIGHTS}")}
+    refused = [r for r in query(path, "select distinct window_start, window_end "
+                                      "from quarantine.facebook_ads_insights")]  # fmt: skip
+    assert len(refused) == 1
+    first, last = refused[0]["window_start"], refused[0]["window_end"]
+    assert first <= date(2025, 8, 20) <= last
+    assert not any(first <= d <= last for d in days)
+    expected = platform_rows(tiny_world, meta_env.app.today, date(2025, 7, 25), date(2025, 8, 25))
+    assert loaded_rows(path) == {r for r in expected if not first <= r[1] <= last}

@@ -11,6 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+# Airflow sets up logging when first imported (replacing the root handlers): import it now,
+# before pytest's caplog attaches to a test, so log assertions do not depend on test order.
+import airflow.sdk  # noqa: F401
 import pandas as pd
 import pyarrow as pa
 import pytest

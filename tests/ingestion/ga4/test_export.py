@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -170,23 +172,18 @@ def _wrong_day(table: pa.Table) -> pa.Table:
 @pytest.mark.parametrize(
     ("break_day", "reason"),
     [
-        (_null_ids, "expect_column_values_to_not_be_null"),
         (lambda t: t.drop_columns(["event_name"]), "required field 'event_name' is missing"),
         (_text_timestamps, "field 'event_timestamp' changed type"),
-        (_wrong_day, "expect_column_values_to_be_between"),
+        (_wrong_day, "all 5 records are bad"),
         (None, "unreadable export file"),
     ],
-    ids=["null_user_pseudo_id", "missing_column", "type_change", "date_outside_day", "corrupt"],
+    ids=["missing_column", "type_change", "date_outside_day", "corrupt"],
 )
 def test_bad_export_day_is_quarantined_while_others_load(
     export_dir: Path, monkeypatch, tmp_path: Path, break_day: Any, reason: str
 ) -> None:
     folder, db = tmp_path / "export", tmp_path / "w.duckdb"
-    folder.mkdir()
-    days = [date(2025, 5, 1) + timedelta(days=i) for i in range(3)]
-    for day in days:
-        shutil.copy(export_dir / f"events_{day:%Y%m%d}.parquet", folder)
-    bad = folder / "events_20250502.parquet"
+    bad = three_days(export_dir, folder)
     if break_day is None:
         bad.write_bytes(b"PAR1 this is not parquet")
     else:
@@ -204,3 +201,100 @@ def test_bad_export_day_is_quarantined_while_others_load(
     assert reason in quarantined.reason[0]
     if break_day is not None:
         assert quarantined.n[0] == pq.read_metadata(bad).num_rows
+
+
+def three_days(export_dir: Path, folder: Path) -> Path:
+    """May 1-3 of the world's export in `folder`; the path of May 2, to break."""
+    folder.mkdir()
+    for day in (date(2025, 5, 1) + timedelta(days=i) for i in range(3)):
+        shutil.copy(export_dir / f"events_{day:%Y%m%d}.parquet", folder)
+    return folder / "events_20250502.parquet"
+
+
+def _in_the_future(table: pa.Table) -> pa.Table:
+    stamps = table["event_timestamp"].to_pylist()
+    stamps[1] = 4_070_908_800_000_000  # 2099-01-01
+    return table.set_column(table.schema.get_field_index("event_timestamp"), "event_timestamp",
+                            pa.array(stamps, pa.int64()))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("break_day", "row", "rule"),
+    [
+        (_null_ids, 0, 'expect_column_values_to_not_be_null({"column": "user_pseudo_id"})'),
+        (_in_the_future, 1, 'expect_column_values_to_be_between({"column": "event_timestamp"'),
+    ],
+    ids=["null_user_pseudo_id", "timestamp_in_the_future"],
+)
+def test_one_bad_event_is_quarantined_alone_and_its_day_loads(
+    export_dir: Path, monkeypatch, tmp_path: Path, break_day: Any, row: int, rule: str
+) -> None:
+    folder, db = tmp_path / "export", tmp_path / "w.duckdb"
+    bad = three_days(export_dir, folder)
+    original = pq.read_table(bad)
+    broken = break_day(original)
+    pq.write_table(broken, bad)
+
+    summary = run_ingest(monkeypatch, db, export_conn(folder), {"start": "2025-05-01",
+                                                                "end": "2025-05-03"})  # fmt: skip
+
+    assert summary["quarantined_records"] == {EVENTS: 1}
+    assert summary["export"]["quarantined_records"] == 1
+    assert summary["export"]["quarantined"] == []
+    kept = query(db, "select window_start, reason, row_json from quarantine.ga4_events")
+    assert len(kept) == 1 and kept.window_start[0] == date(2025, 5, 2)
+    assert kept.reason[0].startswith("breaks " + rule)
+    assert json.loads(kept.row_json[0])["event_timestamp"] == broken["event_timestamp"][row].as_py()
+    # every other event of the three days loaded, none twice
+    per_day = query(db, f"select _mdp_partition_date d, count(*) n from {EVENTS} group by 1")
+    expected = {date(2025, 5, d): pq.read_metadata(folder / f"events_202505{d:02}.parquet")
+                .num_rows for d in (1, 2, 3)}  # fmt: skip
+    expected[date(2025, 5, 2)] -= 1
+    assert dict(zip(per_day.d, per_day.n, strict=True)) == expected
+    loaded = query(db, f"select event_timestamp t from {EVENTS} "
+                       "where _mdp_partition_date = '2025-05-02'")  # fmt: skip
+    good = [t for i, t in enumerate(broken["event_timestamp"].to_pylist()) if i != row]
+    assert sorted(loaded.t) == sorted(good)
+
+
+def _add_column(folder: Path, day: date) -> None:
+    """Google adds a top-level column to the day's export."""
+    path = folder / f"events_{day:%Y%m%d}.parquet"
+    data = pq.read_table(path)
+    pq.write_table(data.append_column("consent_mode", pa.array(["granted"] * data.num_rows)), path)
+
+
+@pytest.mark.parametrize(
+    ("policy", "action"),
+    [
+        ("evolve", "loaded as a new column of raw.ga4_events"),
+        ("discard", "dropped (contract: discard)"),
+        ("freeze", "stream stopped (contract: freeze); previous data kept"),
+    ],
+)
+def test_a_new_export_column_follows_the_contract(
+    wh: DuckDBWarehouse, tmp_path: Path, monkeypatch, policy: str, action: str
+) -> None:
+    from ingestion.common.contracts import Contract
+    from ingestion.common.errors import SchemaChangeError
+    from ingestion.ga4 import export
+
+    write_export_day(tmp_path, D1)
+    load(wh, tmp_path, D1)
+    before = wh.checksum(RAW_EVENTS_TABLE, exclude=LOAD_COLUMNS)
+    write_export_day(tmp_path, D1, users=4)  # GA4 restates the day, with a new column
+    _add_column(tmp_path, D1)
+    monkeypatch.setattr(export, "contract", lambda source, stream: Contract(policy))
+    if policy == "freeze":
+        frozen = "new column(s) consent_mode and the contract of ga4.events is `freeze`"
+        with pytest.raises(SchemaChangeError, match=re.escape(frozen)):
+            load(wh, tmp_path, D1, "b")
+        assert wh.checksum(RAW_EVENTS_TABLE, exclude=LOAD_COLUMNS) == before
+    else:
+        assert load(wh, tmp_path, D1, "b").rows == 12
+        columns = wh.query(f"select * from {RAW_EVENTS_TABLE} limit 0").column_names
+        assert ("consent_mode" in columns) is (policy == "evolve")
+    changes = wh.query("select source, stream, field, change, action "
+                       "from mdp_meta.schema_changes").to_pylist()  # fmt: skip
+    assert changes == [{"source": "ga4", "stream": "events", "field": "consent_mode",
+                        "change": "added", "action": action}]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, timedelta
 from pathlib import Path
@@ -63,7 +64,7 @@ def test_faults_change_nothing_and_retries_are_logged(
     faults = FaultConfig(rate=0.1, seed=7, slow_seconds=0.2)
     flaky = start(tiny_world, tmp_path / "flaky", faults)
     try:
-        with caplog.at_level(logging.WARNING, logger="ingestion.common.retry"):
+        with caplog.at_level(logging.WARNING):
             run_ingest(monkeypatch, faulty, flaky.conn(page_size=15, timeout_seconds=1.5), JUNE)
         injected = dict(flaky.app.injector.injected)
     finally:
@@ -75,7 +76,8 @@ def test_faults_change_nothing_and_retries_are_logged(
     assert len(retries) >= injected["rate_limit"] + injected["server_error"]
     assert any("temporary quota exhausted" in m for m in retries)
     assert any("transient ServiceUnavailable" in m or "InternalServerError" in m for m in retries)
-    assert any("token rejected (401)" in m for m in retries)
+    refreshes = [r.getMessage() for r in caplog.records if "token rejected (401)" in r.getMessage()]
+    assert len(refreshes) == injected["expired_token"]  # each refreshed and repeated, none lost
 
 
 def test_rerun_and_backfill_equal_daily_runs(ga4: Running, monkeypatch, tmp_path: Path) -> None:
@@ -188,3 +190,99 @@ def test_refreshable_credentials_survive_expired_tokens(
     assert injected.get("expired_token", 0) >= 1 and refreshes > injected["expired_token"]
     window = (date(2025, 6, 7), date(2025, 6, 12))
     assert loaded_report(db) == expected_report(tiny_world, date(2026, 1, 1), *window)
+
+
+def test_expired_tokens_never_end_the_stream(tiny_world: Any, monkeypatch, tmp_path: Path, caplog):
+    """Half of all calls answer 401 (expired token): every call is refreshed and repeated until
+    it succeeds, outside the retry budget (2 attempts here), and the whole year loads."""
+    faults = FaultConfig(rate=0.5, kinds=("expired_token",), seed=11)
+    flaky = start(tiny_world, tmp_path / "expiring", faults)
+    db = tmp_path / "w.duckdb"
+    year = {"start": "2025-01-01", "end": "2025-12-31"}
+    try:
+        with caplog.at_level(logging.WARNING):
+            summary = run_ingest(monkeypatch, db, flaky.conn(days_per_request=31,
+                                                              retry_attempts=2), year)  # fmt: skip
+        injected = dict(flaky.app.injector.injected)
+    finally:
+        flaky.emulator.stop()
+    refreshed = [r.getMessage() for r in caplog.records if "token rejected (401)" in r.getMessage()]
+    assert injected["expired_token"] >= 20 and len(refreshed) == injected["expired_token"]
+    assert summary["report"]["token_refreshes"] == injected["expired_token"]
+    assert any("(3/8)" in m for m in refreshed)  # a call refused three times in a row still won
+    assert summary["report"]["quarantined"] == [] and summary["report"]["windows"] == 12
+    pulled = (date(2024, 12, 29), date(2025, 12, 31))
+    assert loaded_report(db) == expected_report(tiny_world, date(2026, 1, 1), *pulled)
+
+
+def test_one_bad_report_row_is_quarantined_alone(
+    ga4: Running, tiny_world: Any, monkeypatch, tmp_path: Path, caplog
+) -> None:
+    import pyarrow as pa
+
+    real = Ga4ReportClient.report
+
+    def negative_sessions_on_one_row(self, first: date, last: date):
+        pages, totals = real(self, first, last)
+        sessions = pages[0]["sessions"].to_pylist()
+        sessions[0] = -1
+        pages[0] = pages[0].set_column(pages[0].schema.get_field_index("sessions"), "sessions",
+                                       pa.array(sessions, pa.int64()))  # fmt: skip
+        return pages, totals
+
+    monkeypatch.setattr(Ga4ReportClient, "report", negative_sessions_on_one_row)
+    db = tmp_path / "w.duckdb"
+    with caplog.at_level(logging.WARNING):
+        summary = run_ingest(monkeypatch, db, ga4.conn(days_per_request=31),
+                             {"start": "2025-06-04", "end": "2025-06-30"})  # fmt: skip
+    assert summary["quarantined_records"] == {REPORT: 1}
+    assert summary["report"]["quarantined"] == [] and summary["report"]["windows"] == 1
+    assert f"1 bad record(s) of {REPORT}; the rest of their windows loaded" in caplog.text
+    held = query(db, "select reason, row_json from quarantine.ga4_report_daily")
+    assert len(held) == 1
+    reason = held.reason[0]
+    assert reason.startswith("breaks ")
+    assert 'expect_column_values_to_be_between({"column": "sessions", "min_value": 0.0})' in reason
+    assert '({"column_A": "sessions", "column_B": "total_users", "or_equal": true})' in reason
+    bad = json.loads(held.row_json[0])
+    key = (date.fromisoformat(bad["date"]), bad["session_source_medium"],
+           bad["session_campaign_name"], bad["device_category"], bad["country"])  # fmt: skip
+    expected = expected_report(tiny_world, ga4.app.snapshots.today, date(2025, 6, 1),
+                               date(2025, 6, 30))  # fmt: skip
+    assert key in expected
+    del expected[key]
+    assert loaded_report(db) == expected  # every other row, exactly
+
+
+@pytest.mark.parametrize(
+    ("stored", "problem"),
+    [("garbage", "which is not a date like 2025-01-31"), ("2099-01-01", "which is in the future")],
+)
+def test_a_corrupt_cursor_stops_the_run_with_the_reset_command(
+    ga4: Running, monkeypatch, tmp_path: Path, stored: str, problem: str
+) -> None:
+    from ingestion.common.errors import StateError
+
+    db, key = tmp_path / "w.duckdb", "ga4.report_daily.cursor"
+    with DuckDBWarehouse(db) as warehouse:
+        warehouse.set_state(key, stored)
+    with pytest.raises(StateError) as error:
+        run_ingest(monkeypatch, db, ga4.conn(), day=date(2025, 6, 1))
+    assert str(error.value) == (
+        f"state key '{key}' holds '{stored}', {problem}; see it with `mdp state show ga4` and "
+        "reset it with `mdp state reset ga4 report_daily` (the next run then syncs from scratch)"
+    )
+    with DuckDBWarehouse(db) as warehouse:
+        assert warehouse.get_state(key) == stored
+        assert not warehouse.table_exists(REPORT)
+
+
+def test_a_window_in_the_future_is_refused(ga4: Running, monkeypatch, tmp_path: Path) -> None:
+    from mdp.errors import ConfigError
+    from mdp.runtime.dates import today
+
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(ConfigError) as error:
+        run_ingest(monkeypatch, db, ga4.conn(), {"start": "2099-01-01", "end": "2099-01-01"})
+    assert str(error.value) == f"end 2099-01-01 is in the future (today is {today()})"
+    assert not db.exists()

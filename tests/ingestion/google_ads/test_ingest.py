@@ -9,6 +9,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+# Airflow sets up logging when first imported (replacing the root handlers): import it now,
+# before pytest's caplog attaches to a test, so log assertions do not depend on test order.
+import airflow.sdk  # noqa: F401
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -213,42 +216,124 @@ def test_next_run_picks_up_restated_conversions(clean, tiny_world, settings, run
     assert_equals_truth(settings, new_truth)
 
 
-def corrupt_one_day(world: Any) -> Callable[[date], pa.Table]:
-    """The platform reports a negative cost on BAD_DAY (a data fault the API could send)."""
+#: One ad reports a negative click count on one March day, and on eleven April days (one more
+#: than a window may hold: max(10, 1 % of its ~350 rows)).
+ONE_BAD = [BAD_DAY]
+TOO_MANY_BAD = [date(2025, 4, d) for d in range(2, 13)]
+
+
+def negative_clicks(world: Any, bad_days: list[date]) -> Callable[[date], pa.Table]:
+    """The platform reports clicks of -1 for the first ad of each bad day (a data fault)."""
 
     def view(today: date) -> pa.Table:
         data = platform_view(world, "google_ads_metrics_daily", as_of=today)
-        bad = pc.equal(data["date"], pa.scalar(BAD_DAY, pa.date32()))
-        cost = pc.if_else(bad, pc.negate(data["cost_micros"]), data["cost_micros"])
-        return data.set_column(data.schema.get_field_index("cost_micros"), "cost_micros", cost)
+        clicks, dates = data["clicks"].to_pylist(), data["date"].to_pylist()
+        for day in bad_days:
+            clicks[dates.index(day)] = -1
+        index = data.schema.get_field_index("clicks")
+        return data.set_column(index, "clicks", pa.array(clicks, data.schema.field(index).type))
 
     return view
 
 
-def test_a_bad_day_is_quarantined_and_the_others_load(tiny_world, home, settings, run) -> None:
-    emulator, conn = start(tiny_world, home, metrics_view=corrupt_one_day(tiny_world))
-    try:
-        with pytest.raises(GoogleAdsQuarantineError) as failure:
-            # one-day load windows: the bad day alone is refused
-            run(conn, "2025-03-03", "2025-03-07", params={"lookback_days": 0, "window_days": 1})
-    finally:
-        emulator.stop()
-    message = str(failure.value)
-    assert f"{METRICS} {BAD_DAY}..{BAD_DAY}" in message
-    assert "cost_micros" in message
-    loaded = table(settings, METRICS)
-    assert BAD_DAY not in set(loaded["date"].to_pylist())
-    good = truth(tiny_world, emulator.today, date(2025, 3, 3), date(2025, 3, 7))
-    good = good.filter(pc.not_equal(good["date"], pa.scalar(BAD_DAY, pa.date32())))
-    assert rows_of(loaded) == rows_of(good)
+@pytest.fixture(scope="module")
+def corrupted(tiny_world: Any, home: Path) -> Iterator[tuple[Any, dict]]:
+    emulator, conn = start(
+        tiny_world, home, metrics_view=negative_clicks(tiny_world, ONE_BAD + TOO_MANY_BAD)
+    )
+    yield emulator, conn
+    emulator.stop()
+
+
+def quarantined(settings: Any) -> list[dict]:
     with get_warehouse(settings) as warehouse:
-        kept = warehouse.query(
-            "select reason, row_json from quarantine.google_ads_ad_metrics_daily"
-        )
-        cursor = warehouse.get_state("google_ads.ad_metrics_daily.cursor")
-    assert kept.num_rows == truth(tiny_world, emulator.today, BAD_DAY, BAD_DAY).num_rows
-    assert all("cost_micros" in reason for reason in kept["reason"].to_pylist())
-    assert cursor == (BAD_DAY - timedelta(days=1)).isoformat()  # the bad day is pulled again
+        return warehouse.query(
+            "select window_start, window_end, reason, row_json "
+            "from quarantine.google_ads_ad_metrics_daily"
+        ).to_pylist()
+
+
+def cursor_of(settings: Any) -> str | None:
+    with get_warehouse(settings) as warehouse:
+        return warehouse.get_state("google_ads.ad_metrics_daily.cursor")
+
+
+def test_one_bad_record_in_a_31_day_window_is_quarantined_alone(
+    corrupted, tiny_world, settings, run, caplog
+) -> None:
+    emulator, conn = corrupted
+    with caplog.at_level(logging.WARNING):
+        summary = run(conn, "2025-03-01", "2025-03-31", params={"lookback_days": 0})
+    assert summary["quarantined"] == [] and summary["quarantined_records"] == {METRICS: 1}
+    assert f"1 bad record(s) of {METRICS}; the rest of their windows loaded" in caplog.text
+    (held,) = quarantined(settings)
+    assert (held["window_start"], held["window_end"]) == (date(2025, 3, 1), date(2025, 3, 31))
+    assert held["reason"] == (
+        'breaks expect_column_values_to_be_between({"column": "clicks", "min_value": 0.0})'
+    )
+    bad = json.loads(held["row_json"])
+    assert (bad["clicks"], bad["date"]) == (-1, BAD_DAY.isoformat())
+    # every other record of the month loaded, exactly as the platform has it
+    month = truth(tiny_world, emulator.today, date(2025, 3, 1), date(2025, 3, 31))
+    is_bad = pc.and_(
+        pc.equal(month["ad_id"], bad["ad_id"]),
+        pc.equal(month["date"], pa.scalar(BAD_DAY, pa.date32())),
+    )
+    assert pc.sum(is_bad).as_py() == 1
+    assert rows_of(table(settings, METRICS)) == rows_of(month.filter(pc.invert(is_bad)))
+    assert cursor_of(settings) == "2025-03-31"
+
+
+def test_too_many_bad_records_refuse_the_window(corrupted, tiny_world, settings, run) -> None:
+    with pytest.raises(GoogleAdsQuarantineError) as failure:
+        run(corrupted[1], "2025-04-01", "2025-04-30", params={"lookback_days": 0})
+    message = str(failure.value)
+    assert message.startswith("google_ads: 1 window(s) quarantined, the rest loaded")
+    assert f"{METRICS} 2025-04-01..2025-04-30: {METRICS}: 11 of " in message
+    assert "more than the 10 a window may hold" in message
+    with get_warehouse(settings) as warehouse:
+        assert not warehouse.table_exists(METRICS)  # nothing of the window loaded
+    held = quarantined(settings)
+    april = truth(tiny_world, corrupted[0].today, date(2025, 4, 1), date(2025, 4, 30))
+    assert len(held) == april.num_rows  # the whole window: nothing of it lost
+    assert {r["window_start"] for r in held} == {date(2025, 4, 1)}
+    assert sum(r["reason"].startswith("breaks ") for r in held) == 11  # the bad ones: which rule
+    assert cursor_of(settings) is None  # the window is pulled again by the next run
+
+
+def test_a_window_disagreeing_with_the_account_totals_is_refused(
+    clean, tiny_world, settings, run, monkeypatch
+) -> None:
+    from ingestion.google_ads.client import AdsApi
+    from ingestion.google_ads.schema import CUSTOMER_TOTALS
+
+    real = AdsApi.fetch
+
+    def one_impression_more_from_may_11(self, customer, stream, window=None):
+        data = real(self, customer, stream, window)
+        if stream is CUSTOMER_TOTALS and window[0] >= date(2025, 5, 11):
+            impressions = pc.add(data["impressions"], 1)
+            data = data.set_column(data.schema.get_field_index("impressions"), "impressions",
+                                   impressions)  # fmt: skip
+        return data
+
+    monkeypatch.setattr(AdsApi, "fetch", one_impression_more_from_may_11)
+    emulator, conn = clean
+    with pytest.raises(GoogleAdsQuarantineError) as failure:
+        run(conn, "2025-05-01", "2025-05-20", params={"lookback_days": 0, "window_days": 10})
+    message = str(failure.value)
+    assert f"{METRICS} 2025-05-11..2025-05-20: {METRICS}: window rule(s) failed: " in message
+    assert "expect_column_sum_to_be_between" in message and '"column": "impressions"' in message
+    assert "2025-05-01..2025-05-10" not in message
+    first_window = truth(tiny_world, emulator.today, date(2025, 5, 1), date(2025, 5, 10))
+    assert rows_of(table(settings, METRICS)) == rows_of(first_window)
+    held = quarantined(settings)
+    assert {(r["window_start"], r["window_end"]) for r in held} == {
+        (date(2025, 5, 11), date(2025, 5, 20))
+    }
+    second_window = truth(tiny_world, emulator.today, date(2025, 5, 11), date(2025, 5, 20))
+    assert len(held) == second_window.num_rows  # all of it, nothing lost
+    assert cursor_of(settings) == "2025-05-10"
 
 
 def test_daily_quota_fails_fast_with_the_error_codes(clean, settings, run, caplog) -> None:
@@ -281,6 +366,90 @@ def test_refused_requests_name_the_reason(clean, settings, run, caplog, change, 
     assert "retrying in" not in caplog.text  # not worth retrying: fail at once
 
 
+def test_wrong_credentials_give_one_line_and_no_traceback(clean, settings, run, caplog, capfd):
+    conn = clean[1]
+    broken = {**conn, "extra": {**conn["extra"], "refresh_token": "1//revoked"}}
+    with caplog.at_level(logging.DEBUG), pytest.raises(GoogleAdsSourceError) as failure:
+        run(broken, "2025-03-01", params={"lookback_days": 0})
+    assert str(failure.value) == (
+        f"google_ads campaigns customer {conn['extra']['customer_ids'][0]} failed: the OAuth "
+        "token endpoint refused the credentials (invalid_grant: Token has been expired or "
+        "revoked.); renew the refresh_token (or the OAuth client id/secret, the login and "
+        "password) of Airflow connection 'mdp_google_ads'"
+    )
+    out, err = capfd.readouterr()
+    for text in (out, err, caplog.text):
+        assert "Traceback" not in text
+    assert "Request made" not in out + err  # google-ads' own fault line: kept at DEBUG
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in loud if r.name.startswith(("grpc", "google"))], loud
+    assert not [r for r in caplog.records if r.exc_info]
+    # the client libraries' own reports are kept, one line each, at DEBUG
+    assert any("grpc._plugin_wrapping" in r.getMessage() and "RefreshError" in r.getMessage()
+               for r in caplog.records if r.levelno == logging.DEBUG)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "value"),
+    [
+        ({"customer_ids": ["123-456-789"]}, "customer_ids", "123-456-789"),
+        ({"customer_ids": ["1234567890/x"]}, "customer_ids", "1234567890/x"),
+        ({"customer_ids": "12345678901"}, "customer_ids", "12345678901"),
+        ({"login_customer_id": "abc"}, "login_customer_id", "abc"),
+    ],
+)
+def test_a_customer_id_not_in_googles_format_is_refused(extra, field, value) -> None:
+    from types import SimpleNamespace
+
+    from ingestion.google_ads import AdsConnection
+    from mdp.errors import ConfigError
+
+    base = {"developer_token": "d", "refresh_token": "r", "customer_ids": ["123-456-7890"]}
+    connection = SimpleNamespace(login="id", password="secret", extra_dejson={**base, **extra})
+    with pytest.raises(ConfigError) as error:
+        AdsConnection.from_airflow("mdp_google_ads", connection)
+    assert str(error.value) == (
+        f"Airflow connection 'mdp_google_ads': extra field {field} has {value!r}, which is not a "
+        "Google Ads customer id (10 digits, dashes allowed: 123-456-7890)"
+    )
+    good = SimpleNamespace(login="id", password="secret",
+                           extra_dejson={**base, "login_customer_id": 9876543210})  # fmt: skip
+    parsed = AdsConnection.from_airflow("mdp_google_ads", good)
+    assert (parsed.customer_ids, parsed.login_customer_id) == (("1234567890",), "9876543210")
+
+
+@pytest.mark.parametrize(
+    ("stored", "problem"),
+    [("garbage", "which is not a date like 2025-01-31"), ("2099-01-01", "which is in the future")],
+)
+def test_a_corrupt_cursor_stops_the_run_with_the_reset_command(
+    clean, settings, run, stored, problem
+) -> None:
+    key = "google_ads.ad_metrics_daily.cursor"
+    with get_warehouse(settings) as warehouse:
+        warehouse.set_state(key, stored)
+    from ingestion.common.errors import StateError
+
+    with pytest.raises(StateError) as error:
+        run(clean[1], "2025-03-01", params={"lookback_days": 0})
+    assert str(error.value) == (
+        f"state key '{key}' holds '{stored}', {problem}; see it with `mdp state show "
+        "google_ads` and reset it with `mdp state reset google_ads ad_metrics_daily` (the next "
+        "run then syncs from scratch)"
+    )
+    assert cursor_of(settings) == stored
+
+
+def test_a_window_in_the_future_is_refused_before_any_request(clean, settings, run) -> None:
+    from mdp.errors import ConfigError
+    from mdp.runtime.dates import today
+
+    with pytest.raises(ConfigError) as error:
+        run(clean[1], "2099-01-01")
+    assert str(error.value) == f"end 2099-01-01 is in the future (today is {today()})"
+    assert cursor_of(settings) is None
+
+
 def test_cursor_fills_missed_days(clean, settings, run) -> None:
     conn = clean[1]
     run(conn, "2025-05-01", params={"lookback_days": 0})
@@ -295,6 +464,11 @@ def test_options_from_params() -> None:
 
     options = options_from({"lookback_days": "3", "window_days": None}, SyncOptions())
     assert (options.lookback_days, options.window_days) == (3, SyncOptions().window_days)
+    from mdp.errors import ConfigError
+
+    for bad in ({"lookback_days": "a month"}, {"window_days": 0}, {"lookback_days": -1}):
+        with pytest.raises(ConfigError, match="must be a whole number of days"):
+            options_from(bad, SyncOptions())
 
 
 def test_dag_declares_every_raw_table_as_an_asset() -> None:

@@ -36,3 +36,30 @@ def test_one_sided_range_is_one_day() -> None:
 def test_bad_windows(params: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         run_window(params, None)
+
+
+@pytest.mark.parametrize(
+    ("params", "interval", "message"),
+    [
+        ({"start": "2099-01-01", "end": "2099-01-01"}, None, "end 2099-01-01 is in the future"),
+        ({"start": "2025-01-01", "end": "2099-01-01"}, None, "end 2099-01-01 is in the future"),
+        ({"start": "2099-01-01"}, None, "start 2099-01-01 is in the future"),
+        ({}, datetime(2099, 1, 1, tzinfo=UTC), "the data interval's day 2099-01-01 is in"),
+    ],
+)
+def test_windows_in_the_future_are_refused(
+    params: dict, interval: datetime | None, message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        run_window(params, interval, now=date(2026, 3, 1))
+    assert str(error.value).startswith(message)
+    assert str(error.value).endswith("(today is 2026-03-01)")
+    assert "\n" not in str(error.value)
+
+
+def test_today_is_allowed() -> None:
+    today = date(2026, 3, 1)
+    assert run_window({"end": "2026-03-01"}, None, now=today) == (today, today)
+    assert run_window({}, datetime(2026, 3, 1, 23, tzinfo=UTC), now=today) == (today, today)
+    real_today = datetime.now(UTC).date().isoformat()
+    assert run_window({"start": real_today}, None)[1].isoformat() == real_today

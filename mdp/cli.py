@@ -222,11 +222,9 @@ def ingest(
     """Load one source into the raw layer without Airflow (the same code the DAG runs)."""
     import importlib
 
-    from mdp.runtime.airflow_env import apply_airflow_env
-
     if source not in SOURCES:
         raise ConfigError(f"unknown source {source!r}; sources: {', '.join(SOURCES)}")
-    apply_airflow_env(get_settings())
+    _use_airflow(get_settings())
     connector = importlib.import_module(f"ingestion.{source}")
     result = connector.ingest(_window(None, start, end), None, f"cli__{int(time.time())}")
     console.print(result)
@@ -329,10 +327,9 @@ def sync(
     the field sheet activation/crm/FIELDS.md)."""
     from activation.crm import run_sync
     from activation.crm.errors import GuardrailError
-    from mdp.runtime.airflow_env import apply_airflow_env
 
     settings = get_settings()
-    apply_airflow_env(settings)  # the CRM connections resolve through Airflow, as in the DAG
+    _use_airflow(settings)  # the CRM connections resolve through Airflow, as in the DAG
     try:
         with console.status(f"syncing scores to {target} …"):
             result = run_sync(settings, target, dry_run=dry_run, force=force)
@@ -374,10 +371,9 @@ def alerts(
 ) -> None:
     """Evaluate the alert rules and anomaly checks, record them, send the new ones once."""
     from activation.alerts import run_alerts
-    from mdp.runtime.airflow_env import apply_airflow_env
 
     settings = get_settings()
-    apply_airflow_env(settings)  # Slack and SMTP connections resolve through Airflow
+    _use_airflow(settings)  # Slack and SMTP connections resolve through Airflow
     result = run_alerts(settings, day, notify=not dry_run)
     table = Table(
         "severity", "rule", "entity", "actual", "expected", title=f"Alerts {result.as_of}"
@@ -492,6 +488,18 @@ def user_error_behind(error: BaseException) -> MdpError | None:
         seen.add(id(context))
         context = context.__context__
     return None
+
+
+def _use_airflow(settings: Any) -> None:
+    """Point this process at mdp's Airflow (connections resolve through it, as in the DAGs).
+    Importing Airflow replaces the root log handlers with its own (INFO, to stdout): put the
+    CLI's back, so a command prints its result and warnings, not every library's INFO lines."""
+    from mdp.runtime.airflow_env import apply_airflow_env
+
+    apply_airflow_env(settings)
+    import airflow.sdk  # noqa: F401 - configures Airflow's logging once, now
+
+    configure_logging(os.environ.get("MDP_LOG_LEVEL", "WARNING"))
 
 
 def main() -> None:

@@ -59,6 +59,10 @@ def test_disk_full_mid_ingest_is_one_line_and_the_rerun_loses_nothing(
     reference = tmp_path / "reference.duckdb"
     undisturbed = ingest(reference)
     assert undisturbed.returncode == 0, undisturbed.stderr
+    # the run's summary, not every library's INFO lines (importing Airflow must not turn
+    # them back on)
+    assert "[info" not in undisturbed.stdout.lower(), undisturbed.stdout[:2000]
+    assert "'rows'" in undisturbed.stdout
 
     path = tmp_path / "w.duckdb"
     with DuckDBWarehouse(path) as warehouse:  # the file exists: the limit bites on the loads

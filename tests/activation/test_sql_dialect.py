@@ -124,8 +124,19 @@ def _latest_day(warehouse: EmptyWarehouse) -> None:
         run.latest_day(warehouse)
 
 
+def _quarantines(settings: Settings) -> Callable[[EmptyWarehouse], object]:
+    from activation.alerts import data_quality
+
+    def run(warehouse: EmptyWarehouse) -> object:
+        # one quarantine table, so the rule goes on to read it
+        warehouse.list_tables = lambda schema: ["salesforce_lead"]  # type: ignore[method-assign]
+        return data_quality.quarantine_rule(warehouse, settings)
+
+    return run
+
+
 def _alert_cases(settings: Settings) -> dict[str, Case]:
-    from activation.alerts import anomalies, rules, state
+    from activation.alerts import anomalies, data_quality, rules, state
 
     def rule(check: Callable[..., object]) -> Callable[[EmptyWarehouse], object]:
         return lambda w: check(w, settings, AS_OF)
@@ -140,6 +151,8 @@ def _alert_cases(settings: Settings) -> dict[str, Case]:
         "alerts.hot_lead_rule": Case(rule(rules.hot_lead_rule), 1),
         "alerts.anomalies": Case(rule(anomalies.evaluate_anomalies), 2),
         "alerts.reconcile": Case(lambda w: state.reconcile(w, [], AS_OF), 1),
+        "alerts.schema_changes": Case(lambda w: data_quality.schema_change_rule(w, settings), 1),
+        "alerts.quarantined_records": Case(_quarantines(settings), 1),
     }
 
 
@@ -229,6 +242,7 @@ def test_every_activation_query_site_is_covered() -> None:
         if ".query(" in p.read_text()
     }
     assert sites == {
+        "alerts/data_quality.py": 2,
         "alerts/anomalies.py": 2,
         "alerts/rules.py": 4,
         "alerts/run.py": 1,

@@ -10,8 +10,10 @@ from pathlib import Path
 import jinja2
 
 from activation.report.sections import BUILDERS, ROI, Context, Section
+from mdp.errors import ConfigError
 from mdp.settings import Settings
 from mdp.warehouse import Warehouse, get_warehouse
+from mdp.warehouse.sql import date_literal
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -29,9 +31,12 @@ class BuiltReport:
 
 def report_week(warehouse: Warehouse, week: date | None) -> date:
     """Monday of the week holding `week`; by default the last complete week (Monday to Sunday)
-    of the ad data, or before today when there is none."""
+    of the ad data, or before today when there is none. A chosen week without any ad or
+    attribution data is a ConfigError: an empty report would read as a week of zeros."""
     if week is not None:
-        return week - timedelta(days=week.weekday())
+        monday = week - timedelta(days=week.weekday())
+        _check_week_has_data(warehouse, monday)
+        return monday
     latest = None
     if warehouse.table_exists(ROI):
         name = warehouse.qualified_name(ROI)
@@ -39,6 +44,22 @@ def report_week(warehouse: Warehouse, week: date | None) -> date:
     day = latest or datetime.now(UTC).date() - timedelta(days=1)
     monday = day - timedelta(days=day.weekday())
     return monday if day.weekday() == 6 else monday - timedelta(weeks=1)
+
+
+def _check_week_has_data(warehouse: Warehouse, monday: date) -> None:
+    if not warehouse.table_exists(ROI):
+        return  # the sections say which table to build
+    name = warehouse.qualified_name(ROI)
+    span = warehouse.query(
+        f"select min(date_day) as first_day, max(date_day) as last_day, count(case when date_day"
+        f" between {date_literal(monday)} and {date_literal(monday + timedelta(days=6))}"
+        f" then 1 end) as in_week from {name}"
+    ).to_pylist()[0]
+    if not span["in_week"]:
+        raise ConfigError(
+            f"no data for the week of {monday} in {ROI} (it holds {span['first_day']} to "
+            f"{span['last_day']}): pick a week in that range with --week, or load it with mdp run"
+        )
 
 
 def render_html(sections: list[Section], week_start: date, warehouse_label: str) -> str:

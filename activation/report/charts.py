@@ -77,16 +77,28 @@ def colour_map(names: Sequence[str]) -> dict[str, str]:
 
 
 def spend_and_roas(
-    weekly: pd.DataFrame, week_roas: pd.DataFrame, colours: Mapping[str, str]
+    weekly: pd.DataFrame,
+    week_roas: pd.DataFrame,
+    colours: Mapping[str, str],
+    partial_week: pd.Timestamp | None = None,
 ) -> str:
-    """Left: weekly spend stacked by channel; right: ROAS by channel (report week, 4 weeks)."""
+    """Left: weekly spend stacked by channel; right: paid ROAS by channel (report week,
+    4 weeks). A `partial_week` (data ends inside it) is hatched and labelled, not read as a fall."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6), width_ratios=(3, 2))
     wide = weekly.pivot_table(index="week", columns="channel", values="spend", aggfunc="sum")
     wide = wide.loc[:, wide.sum() > 0].fillna(0.0)
     bottom = np.zeros(len(wide))
-    labels = [pd.Timestamp(w).strftime("%d %b") for w in wide.index]
+    labels = [
+        pd.Timestamp(w).strftime("%d %b") + (" (partial)" if w == partial_week else "")
+        for w in wide.index
+    ]
+    hatch = ["//" if w == partial_week else "" for w in wide.index]
+    alpha = [0.45 if w == partial_week else 1.0 for w in wide.index]
     for channel in wide.columns:
-        left.bar(labels, wide[channel], bottom=bottom, color=colours[channel], label=channel)
+        bars = left.bar(labels, wide[channel], bottom=bottom, color=colours[channel], label=channel)
+        for bar, h, a in zip(bars, hatch, alpha, strict=True):
+            bar.set_hatch(h)
+            bar.set_alpha(a)
         bottom += wide[channel].to_numpy()
     left.set_title("Weekly spend by channel", loc="left", fontweight="bold")
     left.yaxis.set_major_formatter(FuncFormatter(money))
@@ -98,7 +110,7 @@ def spend_and_roas(
     right.barh(y + 0.2, paid["roas_4w"].fillna(0), 0.4, color="#93c5fd", label="last 4 weeks")
     right.set_yticks(y, paid["channel"])
     right.axvline(1.0, color="#dc2626", linewidth=1, linestyle="--")
-    right.set_title("ROAS (attributed revenue / spend)", loc="left", fontweight="bold")
+    right.set_title("Paid ROAS (attributed revenue / spend)", loc="left", fontweight="bold")
     right.legend(frameon=False, fontsize=8)
     return to_svg(fig)
 

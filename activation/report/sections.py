@@ -27,6 +27,7 @@ class Section:
     rows: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     kpis: list[tuple[str, str, str]] = field(default_factory=list)  # label, value, change
+    definitions: list[tuple[str, str]] = field(default_factory=list)  # figure, its formula
 
     @property
     def state(self) -> str:
@@ -72,8 +73,31 @@ def latest(alias: str) -> str:
     return f"feature_snapshot_date = (select max(feature_snapshot_date) from {{{alias}}})"
 
 
-def _money(value: Any) -> str:
-    return "-" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+def money(value: Any, currency: str) -> str:
+    """A rounded amount with its currency: $1,216, €980, CHF 1,200."""
+    if value is None or pd.isna(value):
+        return "-"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    amount = f"{abs(float(value)):,.0f}"
+    sign = "-" if float(value) < 0 and amount != "0" else ""
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{currency} {amount}"
+
+
+def in_currency(ctx: Context) -> Callable[[Any], str]:
+    """`money` in the settings' currency."""
+    return lambda value: money(value, ctx.settings.currency)
+
+
+def count(value: Any) -> str:
+    """A count as people count: a whole number (credited leads are fractions per channel)."""
+    return "-" if value is None or pd.isna(value) else f"{round(float(value)):,}"
+
+
+def ratio(value: Any) -> str:
+    return "-" if value is None or pd.isna(value) else f"{float(value):.2f}"
 
 
 def _pct(value: Any, digits: int = 1) -> str:
@@ -86,32 +110,50 @@ def _change(now: float, before: float) -> str:
     return f"{now / before - 1:+.0%} vs previous week"
 
 
-ROI = "marts.fct_channel_roi_daily"
+ROI, CAMPAIGNS = "marts.fct_channel_roi_daily", "marts.dim_ad_campaigns"
+UNATTRIBUTED = "Unattributed"  # the channel fct_conversion_paths gives a conversion with no touch
 
 
-def spend_roas(ctx: Context) -> Section:
-    """Spend, attributed revenue and ROAS by channel: the week, 4 weeks and a 12-week trend."""
-    key, title = "spend", "Spend and ROAS by channel"
+def data_end(ctx: Context) -> date | None:
+    """The last day of ad and attribution data: weeks past it are partial."""
     if ctx.absent(ROI):
-        return _missing(key, title, [ROI], "build the marts: mdp transform")
-    model = ctx.settings.report.attribution_model
-    first = ctx.week_start - timedelta(weeks=11)
+        return None
+    day = ctx.warehouse.query(f"select max(date_day) as d from {ctx.name(ROI)}").column("d")[0]
+    return day.as_py()
+
+
+def partial_days(ctx: Context, monday: date) -> int | None:
+    """Days of data in the week from `monday` when the data ends inside it; None when whole."""
+    end = data_end(ctx)
+    if end is None or end >= monday + timedelta(days=6):
+        return None
+    return max((end - monday).days + 1, 0)
+
+
+def paid_channels(ctx: Context, daily: pd.DataFrame) -> set[str]:
+    """Channels the ad platforms buy (their campaigns' channel), and any channel with spend."""
+    paid = set(daily.loc[daily["spend"] > 0, "channel"])
+    if not ctx.absent(CAMPAIGNS):
+        paid |= set(ctx.df("select distinct channel from {c}", c=CAMPAIGNS)["channel"])
+    return paid
+
+
+def _roi_days(ctx: Context, model: str, first: date) -> pd.DataFrame:
     daily = ctx.df(
-        f"select date_day, channel, {ctx.double('spend')} as spend, attributed_revenue, leads"
-        " from {roi} where attribution_model = "
+        f"select date_day, channel, {ctx.double('spend')} as spend,"
+        f" {ctx.double('attributed_revenue')} as attributed_revenue,"
+        f" {ctx.double('leads')} as leads from {{roi}} where attribution_model = "
         + string_literal(model)
         + f" and date_day between {date_literal(first)} and {date_literal(ctx.week_end)}",
         roi=ROI,
     )
-    if daily.empty:
-        return Section(
-            key, title, missing=f"no {model} rows in {ROI} for the 12 weeks to {ctx.week_end}"
-        )
     daily["date_day"] = pd.to_datetime(daily["date_day"])
     daily["week"] = daily["date_day"].dt.to_period("W-SUN").dt.start_time
-    colours = charts.colour_map(daily["channel"].unique())
+    return daily
+
+
+def _by_channel(daily: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     this_week = daily[daily["week"] == pd.Timestamp(ctx.week_start)]
-    prev_week = daily[daily["week"] == pd.Timestamp(ctx.week_start - timedelta(weeks=1))]
     last4 = daily[daily["week"] >= pd.Timestamp(ctx.week_start - timedelta(weeks=3))]
     by_channel = (
         this_week.groupby("channel")[["spend", "attributed_revenue", "leads"]]
@@ -121,7 +163,9 @@ def spend_roas(ctx: Context) -> Section:
             rsuffix="_4w",
             how="outer",
         )
+        .reindex(sorted({*daily["channel"], UNATTRIBUTED}))  # unattributed is always a line
         .fillna(0.0)
+        .rename_axis("channel")
         .reset_index()
     )
     by_channel["roas_week"] = by_channel["attributed_revenue"] / by_channel["spend"].where(
@@ -130,43 +174,115 @@ def spend_roas(ctx: Context) -> Section:
     by_channel["roas_4w"] = by_channel["attributed_revenue_4w"] / by_channel["spend_4w"].where(
         by_channel["spend_4w"] > 0
     )
-    by_channel = by_channel.sort_values("attributed_revenue_4w", ascending=False)
-    section = Section(key, title)
-    totals = [
-        (c, this_week[c].sum(), prev_week[c].sum())
-        for c in ("spend", "attributed_revenue", "leads")
-    ]
-    (_, spend, spend0), (_, revenue, revenue0), (_, leads, leads0) = totals
+    # unattributed last: it is what no channel earned
+    last = by_channel["channel"] == UNATTRIBUTED
+    return pd.concat(
+        [by_channel[~last].sort_values("attributed_revenue_4w", ascending=False), by_channel[last]]
+    )
+
+
+def _week_totals(week: pd.DataFrame, paid: set[str]) -> dict[str, float]:
+    is_paid = week["channel"].isin(paid)
+    return {
+        "spend": float(week.loc[is_paid, "spend"].sum()),
+        "paid_revenue": float(week.loc[is_paid, "attributed_revenue"].sum()),
+        "revenue": float(week["attributed_revenue"].sum()),
+        "unattributed": float(
+            week.loc[week["channel"] == UNATTRIBUTED, "attributed_revenue"].sum()
+        ),
+        "leads": float(week["leads"].sum()),
+    }
+
+
+SPEND_DEFINITIONS = (
+    ("Paid spend", "ad spend reported by the ad platforms (Google Ads, Meta) in the week"),
+    ("Paid ROAS", "attributed revenue of the paid channels / paid spend"),
+    (
+        "Blended (all revenue / paid spend)",
+        "attributed revenue of every channel, organic, "
+        "direct and unattributed included / paid spend",
+    ),
+    ("Unattributed revenue", "revenue of conversions with no tracked touch (no channel earns it)"),
+    ("Leads", "lead conversions in the week, credited to channels by the attribution model"),
+    ("ROAS (channel)", "the channel's attributed revenue / its spend"),
+)
+
+
+def spend_roas(ctx: Context) -> Section:
+    """Spend, attributed revenue and ROAS by channel: the week, 4 weeks and a 12-week trend."""
+    key, title = "spend", "Spend and ROAS by channel"
+    if ctx.absent(ROI):
+        return _missing(key, title, [ROI], "build the marts: mdp transform")
+    model = ctx.settings.report.attribution_model
+    daily = _roi_days(ctx, model, ctx.week_start - timedelta(weeks=11))
+    if daily.empty:
+        return Section(
+            key, title, missing=f"no {model} rows in {ROI} for the 12 weeks to {ctx.week_end}"
+        )
+    cur = ctx.settings.currency
+    paid = paid_channels(ctx, daily)
+    colours = charts.colour_map(daily["channel"].unique())
+    now = _week_totals(daily[daily["week"] == pd.Timestamp(ctx.week_start)], paid)
+    before = _week_totals(
+        daily[daily["week"] == pd.Timestamp(ctx.week_start - timedelta(weeks=1))], paid
+    )
+    by_channel = _by_channel(daily, ctx)
+    section = Section(key, title, definitions=list(SPEND_DEFINITIONS))
+    partial = partial_days(ctx, ctx.week_start)
+    if partial is not None:  # a comparison with a whole week would read as a fall
+        before = dict.fromkeys(before, 0.0)
+    share = f"{now['unattributed'] / now['revenue']:.0%} of revenue" if now["revenue"] else ""
     section.kpis = [
-        ("Spend", _money(spend), _change(spend, spend0)),
-        ("Attributed revenue", _money(revenue), _change(revenue, revenue0)),
-        ("Blended ROAS", f"{revenue / spend:.2f}" if spend else "-", ""),
-        ("Leads", f"{leads:,.0f}", _change(leads, leads0)),
+        ("Paid spend", money(now["spend"], cur), _change(now["spend"], before["spend"])),
+        ("Paid ROAS", ratio(now["paid_revenue"] / now["spend"] if now["spend"] else None), ""),
+        (
+            "Blended (all revenue / paid spend)",
+            ratio(now["revenue"] / now["spend"] if now["spend"] else None),
+            "",
+        ),
+        ("Unattributed revenue", money(now["unattributed"], cur), share),
+        ("Leads", count(now["leads"]), _change(now["leads"], before["leads"])),
     ]
     weekly = daily.groupby(["week", "channel"], as_index=False)["spend"].sum()
-    section.charts.append(charts.spend_and_roas(weekly, by_channel, colours))
+    section.charts.append(
+        charts.spend_and_roas(
+            weekly,
+            by_channel[by_channel["channel"].isin(paid)],
+            colours,
+            pd.Timestamp(ctx.week_start) if partial is not None else None,
+        )
+    )
     section.columns = [
         "channel",
-        "spend (week)",
-        "attributed revenue (week)",
+        "paid",
+        f"spend (week, {cur})",
+        f"attributed revenue (week, {cur})",
         "ROAS (week)",
-        "spend (4 weeks)",
+        f"spend (4 weeks, {cur})",
         "ROAS (4 weeks)",
         "leads (week)",
     ]
     section.rows = [
         [
             r.channel,
-            _money(r.spend),
-            _money(r.attributed_revenue),
-            "-" if pd.isna(r.roas_week) else f"{r.roas_week:.2f}",
-            _money(r.spend_4w),
-            "-" if pd.isna(r.roas_4w) else f"{r.roas_4w:.2f}",
-            f"{r.leads:,.1f}",
+            "paid" if r.channel in paid else "",
+            money(r.spend, cur),
+            money(r.attributed_revenue, cur),
+            ratio(r.roas_week),
+            money(r.spend_4w, cur),
+            ratio(r.roas_4w),
+            count(r.leads),
         ]
         for r in by_channel.itertuples()
     ]
-    section.notes.append(f"Revenue attributed with the {model} model; the red line marks ROAS 1.")
+    section.notes.append(
+        f"Revenue attributed with the {model} model; paid channels: "
+        f"{', '.join(sorted(paid)) or 'none'}. The red line marks ROAS 1."
+    )
+    if partial is not None:
+        section.notes.insert(
+            0, f"Partial week: the data ends {data_end(ctx)}, {partial} of its 7 days."
+        )
     return section
 
 
@@ -270,6 +386,12 @@ def funnel(ctx: Context) -> Section:
 
 
 MRR = "marts.fct_mrr_monthly"
+MRR_DEFINITIONS = (
+    ("MRR", "monthly recurring revenue of the active subscriptions on the month's first day"),
+    ("Net new MRR", "new + expansion + reactivation - contraction - churned MRR of the month"),
+    ("Churned accounts", "accounts whose MRR went to 0 in the month"),
+    ("Logo churn", "churned accounts / accounts with MRR at the start of the month"),
+)
 
 
 def mrr(ctx: Context) -> Section:
@@ -301,18 +423,19 @@ def mrr(ctx: Context) -> Section:
     if months.empty:
         return Section(key, title, missing=f"no MRR months between {first} and {last}")
     months[["contraction", "churned"]] = months[["contraction", "churned"]].abs()
-    section = Section(key, title)
+    cash = in_currency(ctx)
+    section = Section(key, title, definitions=list(MRR_DEFINITIONS))
     latest = months.iloc[-1]
     previous = months.iloc[-2] if len(months) > 1 else latest
     section.kpis = [
         (
             "MRR",
-            _money(latest["mrr"]),
+            cash(latest["mrr"]),
             _change(latest["mrr"], previous["mrr"]).replace("week", "month"),
         ),
         (
             "Net new MRR",
-            _money(
+            cash(
                 latest["new"]
                 + latest["expansion"]
                 + latest["reactivation"]
@@ -348,7 +471,7 @@ def mrr(ctx: Context) -> Section:
         [
             f"{pd.Timestamp(r.month_start):%b %Y}",
             *(
-                _money(v)
+                cash(v)
                 for v in (r.mrr, r.new, r.expansion, r.reactivation, r.contraction, r.churned)
             ),
             f"{r.churned_accounts:,}",
@@ -397,6 +520,16 @@ def forecast(ctx: Context) -> Section:
             " group by 1 order by 1",
             roi=ROI,
         )
+    section = Section(key, title)
+    if not history.empty:
+        last_week = pd.Timestamp(history["week"].max()).date()
+        days = partial_days(ctx, last_week)
+        if days is not None:
+            history = history[pd.to_datetime(history["week"]) < pd.Timestamp(last_week)]
+            section.notes.append(
+                f"The week of {last_week:%d %b %Y} holds {days} of 7 days of data: it is left "
+                "out of the actuals rather than plotted as a fall."
+            )
     panels = []
     for metric, group in ahead.groupby("metric", sort=True):
         past = pd.DataFrame(
@@ -406,22 +539,24 @@ def forecast(ctx: Context) -> Section:
             }
         )
         panels.append((f"{metric} per week", past, group))
-    section = Section(key, title)
     section.charts.append(charts.forecast(panels))
     section.columns = ["metric", "week", "forecast", "80 % interval", "95 % interval", "model"]
     for metric, group in ahead.groupby("metric", sort=True):
+        fmt = count if metric == "leads" else in_currency(ctx)
         for r in group.head(4).itertuples():
             section.rows.append(
                 [
                     str(metric),
                     f"{r.date:%d %b %Y}",
-                    _money(r.yhat),
-                    f"{_money(r.yhat_lower_80)} – {_money(r.yhat_upper_80)}",
-                    f"{_money(r.yhat_lower_95)} – {_money(r.yhat_upper_95)}",
+                    fmt(r.yhat),
+                    f"{fmt(r.yhat_lower_80)} – {fmt(r.yhat_upper_80)}",
+                    f"{fmt(r.yhat_lower_95)} – {fmt(r.yhat_upper_95)}",
                     str(r.model),
                 ]
             )
-    section.notes.append(f"Forecast as of {as_of:%d %b %Y}; the table lists the next four weeks.")
+    section.notes.insert(
+        0, f"Forecast as of {as_of:%d %b %Y}; the table lists the next four weeks."
+    )
     return section
 
 
@@ -453,7 +588,10 @@ def at_risk(ctx: Context) -> Section:
     if top.empty:
         return Section(key, title, missing=f"{CHURN} is empty")
     section = Section(key, title)
-    labels = [f"{r.account_name or r.account_id} ({_money(r.mrr)}/mo)" for r in top.itertuples()]
+    labels = [
+        f"{r.account_name or r.account_id} ({money(r.mrr, ctx.settings.currency)}/mo)"
+        for r in top.itertuples()
+    ]
     horizon = int(top["horizon_months"].iloc[0])
     section.charts.append(
         charts.ranked_bars(
@@ -470,7 +608,7 @@ def at_risk(ctx: Context) -> Section:
             str(r.account_name or r.account_id),
             str(r.risk_score),
             str(r.risk_level),
-            _money(r.mrr),
+            money(r.mrr, ctx.settings.currency),
             str(r.reason_1 or ""),
         ]
         for r in top.itertuples()
@@ -598,42 +736,83 @@ def experiments(ctx: Context) -> Section:
     return section
 
 
-ALERTS = "activation.alerts"
-ALERT_COLUMNS = (
-    "severity",
-    "entity",
-    "metric",
-    "expected",
-    "actual",
-    "suggested_action",
-    "status",
-    "detected_at",
-    "created_at",
-)
+ALERTS, AD_DAYS = "activation.alerts", "marts.fct_ad_performance_daily"
 SEVERITY_ORDER = {"critical": 0, "high": 1, "warning": 2, "medium": 2, "low": 3, "info": 4}
 
 
+def provisional_from(ctx: Context) -> dict[str, date]:
+    """Per ad platform, the first day whose figures it may still restate (is_provisional)."""
+    if ctx.absent(AD_DAYS):
+        return {}
+    rows = ctx.df(
+        "select platform, min(date) as first_day from {a} where is_provisional group by 1",
+        a=AD_DAYS,
+    )
+    return {str(r.platform): pd.Timestamp(r.first_day).date() for r in rows.itertuples()}
+
+
+def _alert_row(r: Any, provisional: dict[str, date]) -> list[str]:
+    since = provisional.get(str(r.platform))
+    is_provisional = since is not None and pd.Timestamp(r.last_seen).date() >= since
+    action = (
+        f"Provisional: {r.platform} may still restate these figures (from {since}); "
+        "re-check before acting on the budget."
+        if is_provisional
+        else str(r.suggested_action)
+    )
+    return [
+        str(r.severity),
+        str(r.entity_name),
+        str(r.platform),
+        f"{r.metric}: {r.actual} (expected {r.expected})",
+        "provisional" if is_provisional else "final",
+        action,
+        f"{r.first_seen} – {r.last_seen}",
+        str(r.status),
+    ]
+
+
 def alerts(ctx: Context) -> Section:
-    """Open alerts, most severe first."""
-    key, title = "alerts", "Open alerts"
+    """Alerts seen in the report week, most severe first; provisional figures never get a
+    budget action."""
+    key, title = "alerts", "Alerts of the week"
     if ctx.absent(ALERTS):
         return Section(key, title, missing="no alerts table yet (activation.alerts)")
-    frame = ctx.df("select * from {a}", a=ALERTS)
-    if "status" in frame.columns:
-        frame = frame[frame["status"].astype(str).str.lower().isin(["open", "new", "active"])]
+    frame = ctx.df(
+        "select * from {a} where first_seen <= "
+        + date_literal(ctx.week_end)
+        + " and coalesce(resolved_on, last_seen) >= "
+        + date_literal(ctx.week_start)
+        + " and (status = 'open' or resolved_on > "
+        + date_literal(ctx.week_end)
+        + ")",
+        a=ALERTS,
+    )
     if frame.empty:
-        return Section(key, title, missing="no open alerts")
-    if "severity" in frame.columns:
-        frame = frame.assign(
-            _rank=frame["severity"].astype(str).str.lower().map(SEVERITY_ORDER).fillna(9)
-        ).sort_values("_rank")
-    shown = [c for c in ALERT_COLUMNS if c in frame.columns] or list(frame.columns)[:8]
-    section = Section(key, title, columns=[c.replace("_", " ") for c in shown])
-    section.rows = [
-        ["-" if pd.isna(v) else (f"{v:,.2f}" if isinstance(v, float) else str(v)) for v in row]
-        for row in frame[shown].head(50).itertuples(index=False)
+        return Section(
+            key, title, missing=f"no alert open between {ctx.week_start} and {ctx.week_end}"
+        )
+    frame = frame.assign(
+        _rank=frame["severity"].astype(str).str.lower().map(SEVERITY_ORDER).fillna(9)
+    ).sort_values(["_rank", "entity_name"])
+    provisional = provisional_from(ctx)
+    section = Section(key, title)
+    section.columns = [
+        "severity",
+        "campaign / record",
+        "platform",
+        "figure",
+        "data",
+        "suggested action",
+        "seen",
+        "status",
     ]
-    section.notes.append(f"{len(frame):,} open alert(s).")
+    section.rows = [_alert_row(r, provisional) for r in frame.head(50).itertuples()]
+    section.notes.append(
+        f"{len(frame):,} alert(s) open during the week. Figures inside a platform's restatement "
+        "window (Google Ads ~30 days, Meta 28) are provisional: the platform may still add "
+        "conversions, so they carry no budget suggestion."
+    )
     return section
 
 

@@ -55,11 +55,19 @@ select 'leads|weekly|(all)' as series_key, 'leads' as metric, 'weekly' as freque
 from range(8) as r(k);
 create schema if not exists activation;
 create table activation.alerts as
-select * from (values
-    ('warning', 'Paid Search', 'cpl', 20.0, 35.5, 'Check the bids on Search | Brand', 'open'),
-    ('critical', 'Paid Social', 'spend', 100.0, 400.0, 'Pause the Awareness campaign', 'open'),
-    ('info', 'Email', 'leads', 5.0, 4.0, 'closed-alert-action', 'resolved')
-) as t(severity, entity, metric, expected, actual, suggested_action, status);
+select severity, platform, 'campaign' as entity_type, entity_name, 'x' as entity_id,
+       metric, expected, actual, suggested_action, status,
+       cast(first_seen as date) as first_seen, cast(last_seen as date) as last_seen,
+       cast(resolved_on as date) as resolved_on
+from (values
+    ('medium', 'ga4', 'Search | Brand', 'cpl', '20.0', '35.5', 'Check the bids on Search | Brand',
+     'open', '2025-12-20', '2025-12-31', null),
+    ('high', 'ga4', 'Awareness', 'spend', '100.0', '400.0', 'Pause the Awareness campaign',
+     'open', '2025-12-23', '2025-12-31', null),
+    ('low', 'ga4', 'Newsletter', 'leads', '5.0', '4.0', 'closed-alert-action', 'resolved',
+     '2025-12-01', '2025-12-10', '2025-12-11')
+) as t(severity, platform, entity_name, metric, expected, actual, suggested_action, status,
+       first_seen, last_seen, resolved_on);
 """
 
 

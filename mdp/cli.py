@@ -470,11 +470,15 @@ def setup() -> None:
 @app.command()
 def doctor() -> None:
     """Show the effective configuration (secrets redacted) and check every dependency."""
-    from mdp.runtime.doctor import run_checks
+    from mdp.runtime.doctor import missing_connections, run_checks
 
     settings = get_settings()
     ok = run_checks(settings, console)
-    raise typer.Exit(0 if ok else 1)
+    missing = missing_connections(settings)
+    errors = Console(stderr=True, soft_wrap=True)
+    for line in missing:  # a configuration error: one line each, exit 2 (ConfigError's code)
+        errors.print(f"[bold red]error:[/] {line}", highlight=False)
+    raise typer.Exit(ConfigError.exit_code if missing else (0 if ok else 1))
 
 
 def user_error_behind(error: BaseException) -> MdpError | None:

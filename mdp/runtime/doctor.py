@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -95,21 +97,60 @@ def _dbt_project(settings: Settings) -> Check:
     )
 
 
+#: Sources every pipeline run ingests; outside the sandbox their connections must be defined.
+INGESTED_SOURCES = ("ga4", "facebook_ads", "google_ads", "salesforce")
+
+
+def _airflow_db_connections(settings: Settings) -> set[str]:
+    """Connection ids stored in Airflow's metadata DB (`mdp airflow connections add`)."""
+    database = settings.airflow_home / "airflow.db"
+    if not database.exists():
+        return set()
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as con:
+            return {row[0] for row in con.execute("select conn_id from connection")}
+    except sqlite3.Error:  # no table yet: nothing is stored there
+        return set()
+
+
+def _connection_origin(settings: Settings, conn_id: str, stored: set[str]) -> str | None:
+    if conn_id in sandbox_connections(settings):
+        return "sandbox"
+    if f"AIRFLOW_CONN_{conn_id.upper()}" in os.environ:
+        return "environment"
+    return "airflow metadata db" if conn_id in stored else None
+
+
+def _required(settings: Settings, source: str) -> bool:
+    """Outside the sandbox a run needs every ingested source's connection."""
+    return not settings.sandbox and source in INGESTED_SOURCES
+
+
 def _connections(settings: Settings) -> list[Check]:
-    from_sandbox = sandbox_connections(settings)
+    stored = _airflow_db_connections(settings)
     checks = []
     for source, conn_id in settings.connections.model_dump().items():
-        env_set = f"AIRFLOW_CONN_{conn_id.upper()}" in os.environ
-        origin = "sandbox" if conn_id in from_sandbox else ("environment" if env_set else None)
+        origin = _connection_origin(settings, conn_id, stored)
         checks.append(
             Check(
                 f"connection {conn_id}",
                 origin is not None,
                 f"{source}: from {origin}" if origin else f"{source}: not defined",
-                required=False,
+                required=_required(settings, source),
             )
         )
     return checks
+
+
+def missing_connections(settings: Settings) -> list[str]:
+    """One line per required connection that is not defined: what, and how to define it."""
+    stored = _airflow_db_connections(settings)
+    return [
+        f"connection {conn_id} ({source}) is not defined: set AIRFLOW_CONN_{conn_id.upper()} "
+        f"or run `mdp airflow connections add {conn_id} ...`"
+        for source, conn_id in settings.connections.model_dump().items()
+        if _required(settings, source) and _connection_origin(settings, conn_id, stored) is None
+    ]
 
 
 def run_checks(settings: Settings, console: Console) -> bool:

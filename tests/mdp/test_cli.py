@@ -50,3 +50,24 @@ def test_sandbox_status_when_down(settings) -> None:
     result = runner.invoke(app, ["sandbox", "status"])
     assert result.exit_code == 1
     assert "not running" in result.output
+
+
+def test_doctor_exits_2_with_one_line_per_missing_connection(
+    settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mdp.settings import get_settings
+
+    ensure_airflow_db(settings)
+    monkeypatch.setenv("MDP_SANDBOX", "false")
+    monkeypatch.setenv("AIRFLOW_CONN_MDP_GA4", '{"conn_type": "google_cloud_platform"}')
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["doctor"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    # ga4 is defined; Meta, Google Ads and Salesforce are not; HubSpot and Slack are optional
+    assert [line.split()[2] for line in errors] == [
+        "mdp_facebook_ads",
+        "mdp_google_ads",
+        "mdp_salesforce",
+    ], errors
+    assert all("AIRFLOW_CONN_" in line for line in errors)

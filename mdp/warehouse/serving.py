@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from mdp.errors import MdpError, WarehouseError
+from mdp.errors import MdpError, WarehouseBusyError, WarehouseError
 from mdp.settings import Settings, WarehouseKind
 from mdp.warehouse.duckdb import DuckDBWarehouse, busy_error, full_error
 
@@ -123,4 +123,7 @@ def connect_serving(settings: Settings) -> duckdb.DuckDBPyConnection:
         busy = busy_error(error)
         if busy is None:
             raise
-        raise busy from error
+        # only a program that opened the copy for writing holds it against readers
+        raise WarehouseBusyError(
+            f"{busy}; connect BI tools and notebooks to the serving copy read-only"
+        ) from error

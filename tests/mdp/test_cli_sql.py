@@ -158,3 +158,18 @@ def test_quit_leaves_the_shell(settings: Any, published: Path) -> None:
     out = io.StringIO()
     run_shell(settings, Console(file=out), typed(".quit", "select 1;"))
     assert "(1 row)" not in out.getvalue()
+
+
+def test_a_tool_holding_the_copy_for_writing_is_one_line_and_never_blocks_publishing(
+    settings: Any, published: Path
+) -> None:
+    copy = serving_file(settings)
+    with duckdb_held_open(copy) as tool:  # a BI tool connected without read-only
+        result = run_mdp("sql", "-c", "select 1", env={"MDP_DUCKDB_PATH": str(published)})
+        assert publish(settings) is not None  # the writer goes on
+    line = one_line_error(result)
+    assert line.startswith(f"error: warehouse file {copy} is in use by another process (python")
+    assert f"PID {tool.pid})" in line
+    assert line.endswith("then retry; connect BI tools and notebooks to the serving copy read-only")
+    after = run_mdp("sql", "-c", "select 1 as one", env={"MDP_DUCKDB_PATH": str(published)})
+    assert after.returncode == 0, after.stderr

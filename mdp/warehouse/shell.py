@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,10 +79,18 @@ def render(result: Result, console: Console) -> None:
     console.print(f"({result.total:,} row{'s' if result.total != 1 else ''}{shown})")
 
 
+def _enable_line_editing() -> None:
+    """Arrow keys and history for input(); the module is absent on some platforms."""
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401
+
+
 def run_shell(settings: Settings, console: Console, read: Callable[[str], str] = input) -> None:
     """Read statements (ended by `;`) until `.quit` or end of input; an error is one line and
     the shell goes on."""
     connect_serving(settings).close()  # a missing copy stops here, before the first prompt
+    if read is input:
+        _enable_line_editing()
     console.print(
         f"SQL on the serving copy {serving_file(settings)} (read-only, refreshed after each "
         "pipeline stage). End statements with ;  .tables lists tables, .quit leaves."

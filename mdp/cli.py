@@ -236,9 +236,36 @@ def transform(
 ) -> None:
     """`dbt build` the project (models and tests) without Airflow."""
     from mdp.runtime.dbt import run_dbt
+    from mdp.warehouse.serving import publish
 
+    settings = get_settings()
     args = ["build"] + (["--select", select] if select else [])
-    raise typer.Exit(run_dbt(get_settings(), args))
+    code = run_dbt(settings, args)
+    publish(settings)  # readers see what was built, even when a model or test failed
+    raise typer.Exit(code)
+
+
+@app.command("sql")
+def sql_shell(
+    command: Annotated[
+        str | None, typer.Option("--command", "-c", help="Run this SQL, print the result, exit")
+    ] = None,
+) -> None:
+    """SQL on the serving copy (read-only; the pipeline refreshes it after each stage): an
+    interactive shell, or one statement with -c. Never blocks a pipeline run."""
+    from mdp.settings import WarehouseKind
+    from mdp.warehouse.shell import execute, render, run_shell
+
+    settings = get_settings()
+    if settings.warehouse is not WarehouseKind.DUCKDB:
+        raise ConfigError(
+            "mdp sql reads the DuckDB serving copy; on BigQuery query the datasets directly "
+            "(BigQuery console, `bq query`)"
+        )
+    if command is None:
+        run_shell(settings, console)
+        return
+    render(execute(settings, command), console)
 
 
 ModelArgument = Annotated[

@@ -19,6 +19,7 @@ from mdp.runtime.dag_runner import DagRunSummary, run_dags
 from mdp.runtime.setup import ensure_airflow_db, ensure_dbt_manifest
 from mdp.settings import Settings, WarehouseKind
 from mdp.warehouse import get_warehouse
+from mdp.warehouse.serving import publish
 
 SUMMARY_SCHEMAS = ("raw", "staging", "marts", "scores", "activation")
 
@@ -58,6 +59,7 @@ def run_pipeline(
                     summaries += run_dags(settings, stage.dag_ids, conf=dict(window))
                 except PipelineError as error:
                     raise PipelineError(f"{error} — full log: {log_path}") from None
+                publish(settings)  # readers (BI tools, `mdp sql`) see the stage's output
             screen.print(f"[green]✓[/] {stage.name}: {', '.join(stage.dag_ids)}")
     if not verbose:
         console.print(f"Airflow and dbt output: {log_path}")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from contextlib import nullcontext
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from mdp.errors import PipelineError
-from mdp.pipeline import select_stages
+from mdp.pipeline import Stage, select_stages
+from mdp.runtime.airflow_env import DAGS_FOLDER
 from mdp.runtime.capture import output_to_file
-from mdp.runtime.dag_runner import DagRunSummary, run_dags
+from mdp.runtime.dag_runner import DagRunSummary, TaskEvent, run_dags
 from mdp.runtime.setup import ensure_airflow_db, ensure_dbt_manifest
 from mdp.settings import Settings, WarehouseKind
 from mdp.warehouse import get_warehouse
@@ -41,28 +41,55 @@ def run_pipeline(
     console: Console,
     verbose: bool = False,
 ) -> list[DagRunSummary]:
-    """Run the selected stages' DAGs in order through Airflow with the window as params.
-
-    Airflow's and dbt's own output goes to a log file under <home>/logs (shown on failure);
-    `verbose` keeps it on the terminal.
-    """
+    """Run the selected stages' DAGs in order through Airflow with the window as params."""
     stages = select_stages(only, start_from)
     prepare(settings, console)
+    return run_stages(settings, stages, window, console, verbose)
+
+
+_MARKS = {"success": "[green]✓[/]", "skipped": "[yellow]–[/]", "failed": "[red]✗[/]"}
+
+
+def run_stages(
+    settings: Settings,
+    stages: Sequence[Stage],
+    window: Mapping[str, str],
+    console: Console,
+    verbose: bool = False,
+    dags_folder: Path = DAGS_FOLDER,
+) -> list[DagRunSummary]:
+    """Run stages' DAGs in order, showing one line per task on the terminal.
+
+    Airflow's and dbt's own output goes to a log file under <home>/logs (named at the start
+    and on failure), each task's also to its Airflow task log; `verbose` shows it as well."""
     log_path = settings.home / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}.log"
-    output = nullcontext(console.file) if verbose else output_to_file(log_path)
+    console.print(f"Airflow and dbt output: {log_path}")
     summaries: list[DagRunSummary] = []
-    with output as terminal:
-        screen = Console(file=terminal)
+    with output_to_file(log_path, echo=verbose) as terminal:
+        screen = Console(file=terminal, force_terminal=console.is_terminal, highlight=False)
         for stage in stages:
-            with screen.status(f"stage {stage.name}: {stage.description} …"):
+            with screen.status(f"stage {stage.name}: {stage.description} …") as status:
+
+                def progress(event: TaskEvent, stage: Stage = stage, status: Any = status) -> None:
+                    where = f"{event.dag_id} › {event.task_id}"
+                    if event.state is None:
+                        status.update(f"stage {stage.name}: {where} …")
+                        return
+                    mark = _MARKS.get(event.state, "[red]✗[/]")
+                    screen.print(f"  {mark} {where} {event.state} ({event.seconds:.1f}s)")
+
                 try:
-                    summaries += run_dags(settings, stage.dag_ids, conf=dict(window))
+                    summaries += run_dags(
+                        settings,
+                        stage.dag_ids,
+                        conf=dict(window),
+                        progress=progress,
+                        dags_folder=dags_folder,
+                    )
                 except PipelineError as error:
-                    raise PipelineError(f"{error} — full log: {log_path}") from None
+                    raise PipelineError(f"{error}\nfull log: {log_path}") from None
                 publish(settings)  # readers (BI tools, `mdp sql`) see the stage's output
-            screen.print(f"[green]✓[/] {stage.name}: {', '.join(stage.dag_ids)}")
-    if not verbose:
-        console.print(f"Airflow and dbt output: {log_path}")
+            screen.print(f"[green]✓[/] stage {stage.name}: {', '.join(stage.dag_ids)}")
     return summaries
 
 

@@ -61,5 +61,5 @@ def test_a_failing_task_fails_the_run_with_a_clear_error(
     conn = {"conn_type": "generic", "extra": {"export_path": str(tmp_path / "empty")}}
     monkeypatch.setenv("AIRFLOW_CONN_MDP_GA4", json.dumps(conn))
     ensure_airflow_db(settings)
-    with pytest.raises(PipelineError, match=r"ingest_ga4 .* ended failed; failed tasks: ingest"):
+    with pytest.raises(PipelineError, match=r"DAG ingest_ga4 run .* failed: task ingest\S* failed"):
         run_dags(settings, ["ingest_ga4"], conf={"start": "2025-01-01", "end": "2025-01-01"})

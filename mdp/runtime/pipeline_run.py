@@ -19,7 +19,7 @@ from mdp.runtime.dag_runner import DagRunSummary, TaskEvent, run_dags
 from mdp.runtime.setup import ensure_airflow_db, ensure_dbt_manifest
 from mdp.settings import Settings, WarehouseKind
 from mdp.warehouse import get_warehouse
-from mdp.warehouse.serving import publish
+from mdp.warehouse.serving import publish, serving_file
 
 SUMMARY_SCHEMAS = ("raw", "staging", "marts", "scores", "activation")
 
@@ -201,7 +201,8 @@ def demo_summary(settings: Settings, console: Console, seconds: float) -> None:
     crm_summary(settings, console)
     where: list[tuple[str, Any]] = [
         ("Airflow UI (runs, logs)", "make airflow  → http://127.0.0.1:8080"),
-        ("Warehouse (DuckDB)", settings.duckdb_file),
+        ("SQL on the warehouse", 'mdp sql  (or mdp sql -c "select …")'),
+        ("BI tools (read-only copy)", serving_file(settings)),
         ("dbt docs", "make docs  → http://127.0.0.1:8081"),
         ("MLflow UI", "make mlflow-ui  → http://127.0.0.1:5000"),
         ("Weekly report (HTML, PDF)", settings.home / "reports"),

@@ -25,7 +25,7 @@ def test_each_stage_is_published_while_a_reader_holds_the_copy(
         warehouse.merge("raw.leads", pa.table({"id": [0]}), ["id"])
     pipeline_run.publish(settings)
 
-    def run_dags(settings: Any, dag_ids: Any, conf: Any) -> list[Any]:
+    def run_dags(settings: Any, dag_ids: Any, conf: Any, **_: Any) -> list[Any]:
         # what the copy holds when the stage starts: the previous stage's publication
         seen.append(count(serving_file(settings)))
         with DuckDBWarehouse(settings.duckdb_file) as warehouse:

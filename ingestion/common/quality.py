@@ -229,13 +229,13 @@ class QualityGate:
             if not validations:
                 return None
             pages = {v.page for v in validations}
-            rendered = [
+            rendered: list[Any] = [
                 k for k in keys if "validations/" + "/".join(k.to_tuple()) + ".html" in pages
             ]
 
             def render(staging: Path) -> None:
                 # a site of its own per publish: GE deletes the pages its stores do not know
-                config = {
+                config: Any = {
                     "class_name": "SiteBuilder",
                     "store_backend": {
                         "class_name": "TupleFilesystemStoreBackend",

@@ -157,6 +157,19 @@ def state_reset(
 
 
 @app.command()
+def status() -> None:
+    """Per raw table: last load, freshness, rows, records quarantined and windows refused."""
+    from datetime import UTC, datetime
+
+    from mdp.runtime.status import print_status, table_statuses
+    from mdp.warehouse import get_warehouse
+
+    with get_warehouse(get_settings()) as warehouse:
+        statuses = table_statuses(warehouse)
+    print_status(statuses, console, datetime.now(UTC).date())
+
+
+@app.command()
 def run(
     only: Annotated[str | None, typer.Option(help="Run just this stage")] = None,
     start_from: Annotated[str | None, typer.Option("--from", help="Run from this stage on")] = None,

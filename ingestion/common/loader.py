@@ -32,6 +32,9 @@ from .schema import StreamSchema
 
 log = logging.getLogger(__name__)
 
+#: One row per window loaded or refused (what `mdp status` reads).
+LOADS_TABLE = "mdp_meta.loads"
+
 
 @dataclass(frozen=True)
 class WindowResult:
@@ -122,8 +125,53 @@ def load_window(
     quarantine all of it when a window rule fails or too many records are bad.
 
     A SchemaChangeError (the contract refuses the source's schema) is raised, not quarantined:
-    the stream stops there and its previous data stays as it was.
+    the stream stops there and its previous data stays as it was. Either way the window is
+    recorded in mdp_meta.loads.
     """
+    try:
+        result = _load_window(warehouse, schema, batches, window, context, gate, source_totals)
+    except SchemaChangeError as error:
+        refused = WindowResult(schema.table, window[0], window[1], 0, False, str(error))
+        record_load(warehouse, refused, context)
+        raise
+    record_load(warehouse, result, context)
+    return result
+
+
+def record_load(warehouse: Warehouse, result: WindowResult, context: LoadContext) -> None:
+    """Merge one window's outcome into mdp_meta.loads (a rerun of the run, same row). The
+    record is a view of what already happened: failing to write it is a warning."""
+    row = pa.table(
+        {
+            "source_table": [result.table],
+            "window_start": pa.array([result.first], pa.date32()),
+            "window_end": pa.array([result.last], pa.date32()),
+            "run_id": [context.run_id],
+            "rows_loaded": pa.array([result.rows if result.loaded else 0], pa.int64()),
+            # a refused window went to quarantine whole
+            "records_quarantined": pa.array(
+                [result.quarantined_rows if result.loaded else result.rows], pa.int64()
+            ),
+            "refused_reason": pa.array([None if result.loaded else result.reason], pa.string()),
+            "loaded_at": pa.array([datetime.now(UTC)], pa.timestamp("us", tz="UTC")),
+        }
+    )
+    keys = ["source_table", "window_start", "window_end", "run_id"]
+    try:
+        warehouse.merge(LOADS_TABLE, row, keys=keys, partition_by="loaded_at")
+    except WarehouseError as error:
+        log.warning("load of %s not recorded in %s: %s", result.table, LOADS_TABLE, error)
+
+
+def _load_window(
+    warehouse: Warehouse,
+    schema: StreamSchema,
+    batches: Iterable[pa.RecordBatch | pa.Table],
+    window: tuple[date, date],
+    context: LoadContext,
+    gate: QualityGate | None,
+    source_totals: Mapping[str, float] | None,
+) -> WindowResult:
     raw = _concat(batches)
     first, last = window
     if raw is None:

@@ -8,7 +8,7 @@ Expectations come in two kinds, and the report keeps them apart: a record rule (
 expectation: not null, between, in set, unique...) names the rows that break it, and only those
 rows are refused; a window rule (column sums against the API's totals, the row count, the table's
 columns) judges the batch as a whole. Results are published as GE data docs under
-`<home>/gx/data_docs`.
+`<home>/gx/data_docs` (see data_docs.py: every source's latest validations, readable offline).
 """
 
 from __future__ import annotations
@@ -135,6 +135,8 @@ class QualityGate:
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = {"globally": False}
         self.docs_dir = docs_dir
+        #: Results already in the data docs (the context keeps every result of the process).
+        self._published: set[tuple[str, ...]] = set()
         source = self.context.data_sources.add_pandas("mdp_batches")
         self._asset = source.add_dataframe_asset("batch")
         self._batch_definition = self._asset.add_batch_definition_whole_dataframe("whole")
@@ -198,8 +200,9 @@ class QualityGate:
         )
 
     def publish_docs(self) -> Path | None:
-        """Render the data docs site for every validation of this process; its index.html, or
-        None when there is none or it could not be written (a warning: the docs are a view of
+        """Publish this process's validations since its last publish into the shared data docs
+        site (other processes' tables kept); its index.html, or None when there is nothing new
+        or it could not be written (a warning: the docs are a view of
         results the run already acted on, so a full disk there must not hide the run's error)."""
         if self.docs_dir is None:
             return None
@@ -216,22 +219,39 @@ class QualityGate:
         finally:
             builder.setLevel(level)
 
-    def _publish_docs(self, docs_dir: Path) -> Path:
+    def _publish_docs(self, docs_dir: Path) -> Path | None:
+        from .data_docs import publish, validations_of
+
         with self._lock:
-            if "mdp" not in (self.context.get_config().data_docs_sites or {}):
-                self.context.add_data_docs_site(
-                    "mdp",
-                    {
-                        "class_name": "SiteBuilder",
-                        "store_backend": {
-                            "class_name": "TupleFilesystemStoreBackend",
-                            "base_directory": str(docs_dir),
-                        },
-                        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            store = self.context.validation_results_store
+            keys = [k for k in store.list_keys() if k.to_tuple() not in self._published]
+            validations = validations_of(store, keys)
+            if not validations:
+                return None
+            pages = {v.page for v in validations}
+            rendered: list[Any] = [
+                k for k in keys if "validations/" + "/".join(k.to_tuple()) + ".html" in pages
+            ]
+
+            def render(staging: Path) -> None:
+                # a site of its own per publish: GE deletes the pages its stores do not know
+                config: Any = {
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(staging),
                     },
-                )
-            self.context.build_data_docs(site_names=["mdp"])
-        return docs_dir / "index.html"
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                }
+                self.context.add_data_docs_site("mdp", config)
+                try:
+                    self.context.build_data_docs(site_names=["mdp"], resource_identifiers=rendered)
+                finally:
+                    self.context.delete_data_docs_site("mdp")
+
+            index = publish(docs_dir, validations, render)
+            self._published.update(k.to_tuple() for k in keys)
+        return index
 
     def _suite(self, table: str, rules: Sequence[Rule]) -> Any:
         from great_expectations.expectations.expectation_configuration import (

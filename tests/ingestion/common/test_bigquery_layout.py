@@ -84,9 +84,13 @@ def test_raw_table_is_partitioned_by_date_and_clustered_on_its_keys(schema: Stre
     tree = sqlglot.parse_one(create, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
     assert tree.find(sqlglot.exp.PartitionedByProperty) is not None
     assert tree.find(sqlglot.exp.ClusterProperty) is not None
-    # loaded by a Parquet load job, merged by one MERGE; every query capped and labelled
-    assert [c.source_format for _, c, _ in fake.loads] == [bigquery.SourceFormat.PARQUET]
-    assert sum(q.startswith("merge into") for q, _ in fake.queries) == 1
+    # loaded by a Parquet load job, merged by one MERGE (and the window recorded in
+    # mdp_meta.loads the same way); every query capped and labelled
+    assert [c.source_format for _, c, _ in fake.loads] == [bigquery.SourceFormat.PARQUET] * 2
+    assert sum(q.startswith("merge into") for q, _ in fake.queries) == 2
+    loads = fake.creates()["acme.mdp_meta.loads"]
+    assert f"partition by date({_ident('loaded_at')})" in loads
+    sqlglot.parse_one(loads, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
     assert all((c.maximum_bytes_billed, c.labels) == (CAP, LABELS) for _, c in fake.queries)
     fake.client.insert_rows.assert_not_called()
     fake.client.insert_rows_json.assert_not_called()

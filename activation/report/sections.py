@@ -286,6 +286,112 @@ def spend_roas(ctx: Context) -> Section:
     return section
 
 
+PLATFORM_NAMES = {"google_ads": "Google Ads", "facebook_ads": "Meta Ads"}
+CHANGE_METRICS = (
+    ("spend", "spend"),
+    ("attributed_revenue", "attributed revenue"),
+    ("leads", "leads"),
+)
+
+
+def _like_for_like(ctx: Context, daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The report week's days and the same weekdays of the week before (a partial last week is
+    compared with as many days, so it never reads as a fall)."""
+    days = partial_days(ctx, ctx.week_start) or 7
+    start = pd.Timestamp(ctx.week_start)
+    before_start = start - pd.Timedelta(weeks=1)
+    now = daily[
+        (daily["date_day"] >= start) & (daily["date_day"] < start + pd.Timedelta(days=days))
+    ]
+    before = daily[
+        (daily["date_day"] >= before_start)
+        & (daily["date_day"] < before_start + pd.Timedelta(days=days))
+    ]
+    return now, before, days
+
+
+def _movement(now: float, before: float) -> str:
+    change = now - before
+    if before:
+        return f"{change:+,.0f} ({change / abs(before):+.0%})"
+    return f"{change:+,.0f} (new)" if change else "0"
+
+
+def what_changed(ctx: Context) -> Section:
+    """The largest movements against the week before, first thing a reader sees: totals of
+    spend, revenue, leads and paid ROAS, then the channels that moved most."""
+    key, title = "changes", "What changed this week"
+    if ctx.absent(ROI):
+        return _missing(key, title, [ROI], "build the marts: mdp transform")
+    model = ctx.settings.report.attribution_model
+    daily = _roi_days(ctx, model, ctx.week_start - timedelta(weeks=1))
+    if daily.empty:
+        return Section(key, title, missing=f"no {model} rows in {ROI} for the two weeks")
+    cur = ctx.settings.currency
+    paid = paid_channels(ctx, daily)
+    now, before, days = _like_for_like(ctx, daily)
+    totals_now, totals_before = _week_totals(now, paid), _week_totals(before, paid)
+    roas_now = totals_now["paid_revenue"] / totals_now["spend"] if totals_now["spend"] else None
+    roas_before = (
+        totals_before["paid_revenue"] / totals_before["spend"] if totals_before["spend"] else None
+    )
+    section = Section(key, title)
+    section.kpis = [
+        ("Paid spend", money(totals_now["spend"], cur),
+         _change(totals_now["spend"], totals_before["spend"])),
+        ("Attributed revenue", money(totals_now["revenue"], cur),
+         _change(totals_now["revenue"], totals_before["revenue"])),
+        ("Leads", count(totals_now["leads"]), _change(totals_now["leads"], totals_before["leads"])),
+        ("Paid ROAS", ratio(roas_now), f"was {ratio(roas_before)}"),
+    ]  # fmt: skip
+    by_channel = (
+        now.groupby("channel")[[m for m, _ in CHANGE_METRICS]].sum()
+        .join(before.groupby("channel")[[m for m, _ in CHANGE_METRICS]].sum(),
+              rsuffix="_before", how="outer")
+        .fillna(0.0)
+    )  # fmt: skip
+    moves = []
+    for channel, row in by_channel.iterrows():
+        for metric, label in CHANGE_METRICS:
+            change = float(row[metric] - row[f"{metric}_before"])
+            if round(change) == 0:
+                continue
+            # rank money moves by value and lead moves by their share, so both can surface
+            weight = (
+                abs(change)
+                if metric != "leads"
+                else abs(change) / max(row[f"{metric}_before"], 1.0)
+            )
+            moves.append((weight, metric, str(channel), label, float(row[metric]),
+                          float(row[f"{metric}_before"])))  # fmt: skip
+    top = sorted(moves, key=lambda m: m[0], reverse=True)[:6]
+    show = in_currency(ctx)
+    section.columns = ["channel", "figure", "this week", "week before", "change"]
+    section.rows = [
+        [channel, label,
+         count(value) if metric == "leads" else show(value),
+         count(previous) if metric == "leads" else show(previous),
+         _movement(value, previous)]
+        for _, metric, channel, label, value, previous in top
+    ]  # fmt: skip
+    span = "the same" if days == 7 else f"the first {days} days of"
+    section.notes.append(
+        f"Against {span} the week before; revenue attributed with the {model} model (the "
+        "Attribution section shows how the other models would credit it)."
+    )
+    provisional = provisional_from(ctx)
+    recent = [p for p, first in provisional.items() if first <= ctx.week_end]
+    if recent:
+        section.notes.append(
+            f"{', '.join(sorted(PLATFORM_NAMES.get(p, p) for p in recent))} figures of the week "
+            "are still provisional: the platform "
+            "may add conversions (restatement), so revenue and ROAS can still rise."
+        )
+    if not top:
+        section.notes.append("No channel moved by a whole unit.")
+    return section
+
+
 CREDITS, ML_CREDITS = "marts.fct_attribution_credits", "scores.attribution_credits"
 
 
@@ -817,6 +923,7 @@ def alerts(ctx: Context) -> Section:
 
 
 BUILDERS: tuple[Callable[[Context], Section], ...] = (
+    what_changed,
     spend_roas,
     attribution,
     funnel,

@@ -78,6 +78,11 @@ def _settings() -> Settings:
     return settings.model_copy(update={"alerts": alerts})
 
 
+def _no_data_week(build: Any, warehouse: EmptyWarehouse) -> None:
+    with pytest.raises(ConfigError, match="no data for the week"):
+        build.report_week(warehouse, WEEK)
+
+
 def _report_cases(settings: Settings) -> dict[str, Case]:
     from activation.report import build, sections
 
@@ -98,6 +103,10 @@ def _report_cases(settings: Settings) -> dict[str, Case]:
     )
     return {
         "report.week": Case(lambda w: build.report_week(w, None), 1),
+        # a week with no data: the named error, after its one query
+        "report.week_given": Case(lambda w: _no_data_week(build, w), 1),
+        "report.data_end": Case(section(sections.data_end), 1),
+        "report.changes": Case(section(sections.what_changed), 1),
         "report.spend": Case(section(sections.spend_roas), 1),
         "report.attribution": Case(section(sections.attribution), 2),
         "report.funnel": Case(section(sections.funnel), 1),
@@ -250,8 +259,8 @@ def test_every_activation_query_site_is_covered() -> None:
         "crm/state.py": 3,
         "crm/values.py": 2,
         "experiments/__init__.py": 1,
-        "report/build.py": 1,
-        "report/sections.py": 1,  # Context.df, which every section query goes through
+        "report/build.py": 2,
+        "report/sections.py": 2,  # Context.df, which every section query goes through; data_end
     }
 
 

@@ -173,3 +173,25 @@ def test_alerts_of_the_week_only_and_no_budget_cut_on_provisional_data(
     assert "cut the budget" not in alerts.lower()
     row = re.search(r"<tr><td>high</td><td>Search \\| Brand</td>(.*?)</tr>", alerts, re.DOTALL)
     assert row is not None and "<td>provisional</td>" in row.group(1)
+
+
+def test_what_changed_opens_the_report_with_the_marts_movements(warehouse_settings: Any) -> None:
+    from activation.report import build_report
+
+    built = build_report(warehouse_settings, date(2025, 11, 26), pdf=False)
+    parts = sections_in(built.html.read_text())
+    assert next(iter(parts)) == "changes"  # the first thing a reader sees
+    tiles = kpis(parts["changes"])
+    now = week_sums(warehouse_settings, "2025-11-24")
+    before = week_sums(warehouse_settings, "2025-11-17")
+    assert now["spend"] and before["spend"]  # a real comparison
+    assert tiles["Paid spend"] == f"${now['spend']:,.0f}"
+    assert tiles["Attributed revenue"] == f"${now['revenue']:,.0f}"
+    changes = re.findall(r'<div class="change">(.*?)</div>', parts["changes"])
+    assert f"{now['spend'] / before['spend'] - 1:+.0%} vs previous week" in changes
+    assert f"was {before['paid_revenue'] / before['spend']:.2f}" in changes
+    rows = re.findall(r"<tr>(.*?)</tr>", parts["changes"], flags=re.DOTALL)[1:]
+    assert rows  # the channels that moved most, with their change
+    for row in rows:
+        cells = [html_lib.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]
+        assert re.fullmatch(r"[+-][\d,]+ \([+-]\d+%\)|[+-][\d,]+ \(new\)", cells[-1]), cells

@@ -312,9 +312,11 @@ def _like_for_like(ctx: Context, daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.
 
 def _movement(now: float, before: float) -> str:
     change = now - before
-    if before:
-        return f"{change:+,.0f} ({change / abs(before):+.0%})"
-    return f"{change:+,.0f} (new)" if change else "0"
+    if not before:
+        return f"{change:+,.0f} (new)" if change else "0"
+    if before > 0 and now / before >= 10:  # +1,063 % reads worse than 11x
+        return f"{change:+,.0f} ({now / before:.0f}x)"
+    return f"{change:+,.0f} ({change / abs(before):+.0%})"
 
 
 def what_changed(ctx: Context) -> Section:
@@ -350,21 +352,16 @@ def what_changed(ctx: Context) -> Section:
               rsuffix="_before", how="outer")
         .fillna(0.0)
     )  # fmt: skip
-    moves = []
-    for channel, row in by_channel.iterrows():
-        for metric, label in CHANGE_METRICS:
-            change = float(row[metric] - row[f"{metric}_before"])
-            if round(change) == 0:
-                continue
-            # rank money moves by value and lead moves by their share, so both can surface
-            weight = (
-                abs(change)
-                if metric != "leads"
-                else abs(change) / max(row[f"{metric}_before"], 1.0)
-            )
-            moves.append((weight, metric, str(channel), label, float(row[metric]),
-                          float(row[f"{metric}_before"])))  # fmt: skip
-    top = sorted(moves, key=lambda m: m[0], reverse=True)[:6]
+    # the two channels that moved most on each figure, so a lead swing is not buried under
+    # revenue swings in the thousands
+    top = []
+    for metric, label in CHANGE_METRICS:
+        change = by_channel[metric] - by_channel[f"{metric}_before"]
+        for channel in change.abs().sort_values(ascending=False).index[:2]:
+            row = by_channel.loc[channel]
+            if round(float(change[channel])) != 0:
+                now_value, then = float(row[metric]), float(row[f"{metric}_before"])
+                top.append((metric, str(channel), label, now_value, then))
     show = in_currency(ctx)
     section.columns = ["channel", "figure", "this week", "week before", "change"]
     section.rows = [
@@ -372,7 +369,7 @@ def what_changed(ctx: Context) -> Section:
          count(value) if metric == "leads" else show(value),
          count(previous) if metric == "leads" else show(previous),
          _movement(value, previous)]
-        for _, metric, channel, label, value, previous in top
+        for metric, channel, label, value, previous in top
     ]  # fmt: skip
     span = "the same" if days == 7 else f"the first {days} days of"
     section.notes.append(

@@ -194,4 +194,9 @@ def test_what_changed_opens_the_report_with_the_marts_movements(warehouse_settin
     assert rows  # the channels that moved most, with their change
     for row in rows:
         cells = [html_lib.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]
-        assert re.fullmatch(r"[+-][\d,]+ \([+-]\d+%\)|[+-][\d,]+ \(new\)", cells[-1]), cells
+        assert re.fullmatch(r"[+-][\d,]+ \(([+-]\d+%|\d+x|new)\)", cells[-1]), cells
+    figures = re.findall(r"<td>(attributed revenue|spend|leads)</td>", parts["changes"])
+    # the two largest movers of each figure, so spend or lead swings are not buried under
+    # revenue swings in the thousands
+    assert "spend" in figures and "attributed revenue" in figures
+    assert all(figures.count(f) <= 2 for f in set(figures))

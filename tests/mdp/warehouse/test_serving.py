@@ -4,7 +4,6 @@ new connection sees the latest publication."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ from mdp.warehouse.serving import (
     publish,
     serving_file,
 )
-from tests.fixtures.cli import duckdb_held_open
+from tests.fixtures.cli import duckdb_held_open, python_child
 
 # A BI tool or notebook: opens the file read-only, then answers "count" with what its open
 # connection sees, until stdin closes.
@@ -52,17 +51,9 @@ def count(path: Path) -> int:
 
 @contextmanager
 def reader(path: Path) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", _READER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None and process.stdout.readline().strip() == "open"
+    """A process holding a read-only connection to `path` open, answering counts."""
+    with python_child(_READER, str(path)) as process:
         yield process
-    finally:
-        process.communicate(timeout=30)
 
 
 def ask(process: subprocess.Popen[str]) -> int:

@@ -14,6 +14,7 @@ import pytest
 from matplotlib import image
 
 SECTIONS = (
+    "changes",
     "spend",
     "attribution",
     "funnel",

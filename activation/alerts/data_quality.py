@@ -11,12 +11,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from activation.alerts.model import Alert
+from ingestion.common.contracts import CHANGES_TABLE
 from mdp.settings import Settings
 from mdp.warehouse.base import Warehouse
 
 SCHEMA_CHANGE_RULE = "schema_change"
 QUARANTINE_RULE = "quarantined_records"
-CHANGES_TABLE = "mdp_meta.schema_changes"
 QUARANTINE_SCHEMA = "quarantine"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 
+from mdp.runtime.cursors import cursor_key
 from mdp.warehouse import Warehouse
 
 from .errors import StateError
@@ -34,7 +35,7 @@ class StreamState:
         self.source = source
 
     def _key(self, stream: str) -> str:
-        return f"{self.source}.{stream}.cursor"
+        return cursor_key(self.source, stream)
 
     def cursor(self, stream: str) -> str | None:
         """The stored cursor as text (e.g. a SystemModstamp or a date), None before the first

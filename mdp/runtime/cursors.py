@@ -38,7 +38,7 @@ class Cursor:
 
 
 def cursor_key(source: str, stream: str) -> str:
-    """The state key of a stream's cursor (the format of ingestion.common.state.StreamState)."""
+    """The state key of a stream's cursor (ingestion.common.state.StreamState stores under it)."""
     return f"{source}.{stream}{SUFFIX}"
 
 

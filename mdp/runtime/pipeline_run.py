@@ -141,16 +141,18 @@ def crm_summary(settings: Settings, console: Console) -> None:
 
 def contracts_summary(settings: Settings, console: Console) -> None:
     """What the data contracts caught: records quarantined per raw table, schema changes."""
+    from ingestion.common.contracts import CHANGES_TABLE
+
+    def rows(warehouse: Any, table: str) -> int:
+        name = warehouse.qualified_name(table)
+        return int(warehouse.query(f"select count(*) as n from {name}")["n"][0].as_py())
+
     with get_warehouse(settings) as warehouse:
         held = [
-            (name, warehouse.query(f"select count(*) as n from quarantine.{name}")["n"][0].as_py())
+            (name, rows(warehouse, f"quarantine.{name}"))
             for name in warehouse.list_tables("quarantine")
         ]
-        changes = (
-            warehouse.query("select count(*) as n from mdp_meta.schema_changes")["n"][0].as_py()
-            if warehouse.table_exists("mdp_meta.schema_changes")
-            else 0
-        )
+        changes = rows(warehouse, CHANGES_TABLE) if warehouse.table_exists(CHANGES_TABLE) else 0
     quarantined = sum(n for _, n in held)
     where = ", ".join(f"quarantine.{name} {n:,}" for name, n in held if n)
     console.print(

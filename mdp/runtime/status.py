@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from mdp.pipeline import SOURCES
@@ -206,7 +207,12 @@ def print_status(statuses: list[TableStatus], console: Console, today: date) -> 
             _count(s.quarantined_recent),
             str(len(s.refused)) if s.refused else "-",
         )
-    console.print(table)
+    # never cut a name or a time to "…" on a narrow terminal: the table may run wider than it
+    needed = Measurement.get(console, console.options.update_width(1_000), table).maximum
+    wide = Console(
+        file=console.file, width=max(console.width, needed), force_terminal=console.is_terminal
+    )
+    wide.print(table)
     refused = [(s.table, r) for s in statuses for r in s.refused]
     if refused:
         console.print("Windows refused in the last 7 days and not loaded since (in quarantine.*):")
